@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from portal import audit, services
+from portal.api_auth import Scope
+from portal.models import ApiKey, AuditEvent, AuditorAccess, Notification, User
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "created_at", "actor_display", "actor_role", "action", "target_type", "target_id", "reason")
+    list_filter = ("actor_role", "target_type", "action")
+    search_fields = ("action", "target_id", "actor_display", "request_id", "hash")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ("-seq",)
+    fields = (
+        "seq",
+        "created_at",
+        "actor_display",
+        "actor_role",
+        "action",
+        "target_type",
+        "target_id",
+        "target_display",
+        "changes",
+        "reason",
+        "request_id",
+        "ip",
+        "payload_digest",
+        "prev_hash",
+        "hash",
+        "redacted_at",
+    )
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "kind", "to_email", "subject", "status", "attempts", "sent_at")
+    list_filter = ("status", "kind")
+    search_fields = ("to_email", "subject", "target_id")
+    show_full_result_count = False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix")
+    readonly_fields = ("prefix", "created_at", "created_by", "last_used_at", "revoked_at", "revoked_reason")
+    actions = ("revoke_keys",)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "scopes")
+        return ("name", "scopes", *self.readonly_fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is None else ("name", "scopes", *self.readonly_fields)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "scopes":
+            from django import forms
+
+            return forms.MultipleChoiceField(
+                choices=[(s, s) for s in Scope.ALL], widget=forms.CheckboxSelectMultiple, label=_("Scopes")
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            raise PermissionDenied
+        key, full = services.api_key_create(
+            name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"], actor=request.user
+        )
+        obj.pk = key.pk
+        messages.warning(request, _("Copy this key now; it will not be shown again: %(key)s") % {"key": full})
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke selected API keys"), permissions=["change"])
+    def revoke_keys(self, request, queryset):
+        count = 0
+        for key in queryset:
+            if key.revoked_at is None:
+                services.api_key_revoke(api_key=key, actor=request.user, reason="revoked in the console")
+                count += 1
+        self.message_user(request, _("%(count)d key(s) revoked.") % {"count": count})
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "is_staff", "is_active", "roles", "last_login")
+    list_filter = ("is_staff", "is_active", "groups")
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj):
+        return ", ".join(g.name for g in obj.groups.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def save_model(self, request, obj, form, change):
+        services.user_save_from_console(user=obj, form=form, change=change, actor=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        before = set(form.instance.groups.values_list("name", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(form.instance.groups.values_list("name", flat=True))
+        if before != after:
+            services.user_roles_changed(user=form.instance, before=before, after=after, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # Accounts are deactivated, never deleted: audit events refer to them.
+        return False
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(DjangoGroupAdmin, ReadOnlyAdmin):
+    """Roles are defined in portal/roles.py; the console shows them, nobody edits them here."""
+
+
+@admin.register(AuditorAccess)
+class AuditorAccessAdmin(admin.ModelAdmin):
+    list_display = ("user", "firm", "starts_at", "ends_at")
+    search_fields = ("user__username", "firm")
+    autocomplete_fields = ("user",)
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            obj.save()
+            audit.record(
+                action=audit.PortalAction.AUDITOR_WINDOW_SET,
+                actor=request.user,
+                target=obj.user,
+                changes={k: form.cleaned_data.get(k) for k in form.changed_data},
+            )
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,115 @@
+"""Hallmark's console: Django's admin behind a second factor and role checks."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django_otp.forms import OTPAuthenticationFormMixin
+
+from portal import audit
+from portal.roles import is_auditor
+
+
+class ConsoleLoginForm(AdminAuthenticationForm, OTPAuthenticationFormMixin):
+    """Username, password and the current code from the staff member's authenticator app."""
+
+    otp_token = forms.CharField(
+        label=_("Authentication code"),
+        required=False,
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text=_("The six-digit code from your authenticator app."),
+    )
+    # The mixin asks for these; we match the token against all the user's devices.
+    otp_device = None
+    otp_challenge = None
+
+    def _chosen_device(self, user):
+        # Staff carry one authenticator app; the code is checked against it.
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.get_user()
+        if user is not None and not self.cleaned_data.get("otp_token"):
+            raise forms.ValidationError(_("Enter the code from your authenticator app."), code="token_required")
+        self.clean_otp(user)
+        return cleaned
+
+
+class AuditHistoryMixin:
+    """Replace the admin's "History" page with the object's audit events."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        events = audit.events_for(obj).select_related(None)
+        return self.admin_site.audit_history_response(request, model_admin=self, obj=obj, events=events)
+
+    def get_actions(self, request):
+        # Auditors never get an action, whatever permissions an action declares.
+        if is_auditor(request.user):
+            return {}
+        return super().get_actions(request)
+
+
+class HallmarkAdminSite(admin.AdminSite):
+    site_header = _("Hallmark console")
+    site_title = _("Hallmark")
+    index_title = _("Trust & safety")
+    enable_nav_sidebar = True
+
+    @property
+    def login_form(self):
+        return ConsoleLoginForm if settings.HALLMARK_STAFF_2FA else AdminAuthenticationForm
+
+    @property
+    def login_template(self):
+        return "admin/hallmark_login.html"
+
+    def has_permission(self, request) -> bool:
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        if settings.HALLMARK_STAFF_2FA and not user.is_verified():
+            return False
+        if is_auditor(user):
+            access = getattr(user, "auditor_access", None)
+            if access is None or not access.is_open():
+                return False
+        return True
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every admin, ours or a library's, gets the audit-trail history view.
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, AuditHistoryMixin):
+            admin_class = type(admin_class.__name__, (AuditHistoryMixin, admin_class), {})
+        return super().register(model_or_iterable, admin_class, **options)
+
+    def each_context(self, request):
+        ctx = super().each_context(request)
+        ctx["hallmark_read_only"] = request.user.is_authenticated and is_auditor(request.user)
+        return ctx
+
+    def audit_history_response(self, request, *, model_admin, obj, events):
+        opts = model_admin.model._meta
+        context = {
+            **self.each_context(request),
+            "title": _("Audit history: %s") % obj,
+            "subtitle": None,
+            "events": events,
+            "module_name": str(opts.verbose_name_plural).capitalize(),
+            "object": obj,
+            "opts": opts,
+            "preserved_filters": model_admin.get_preserved_filters(request),
+        }
+        request.current_app = self.name
+        return TemplateResponse(request, "admin/hallmark_object_history.html", context)

@@ -1,0 +1,88 @@
+"""Portal endpoints: who am I (key check) and the audit trail for auditors."""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.api_auth import Scope
+from portal.models import AuditEvent
+
+
+class KeySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+
+
+class MeView(APIView):
+    """The calling key's name and scopes: a cheap way for an integrator to check a key."""
+
+    required_scopes: tuple[str, ...] = ()
+
+    @extend_schema(responses=KeySerializer)
+    def get(self, request):
+        key = request.auth
+        return Response(KeySerializer({"name": key.name, "scopes": key.scopes}).data)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    created_at = serializers.SerializerMethodField()
+    actor_id = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = (
+            "seq",
+            "created_at",
+            "actor_id",
+            "actor_display",
+            "actor_role",
+            "action",
+            "target_type",
+            "target_id",
+            "target_display",
+            "changes",
+            "reason",
+            "request_id",
+            "ip",
+            "payload_digest",
+            "prev_hash",
+            "hash",
+            "redacted_at",
+        )
+
+    def get_created_at(self, obj) -> str:
+        from portal.audit import format_time
+
+        return format_time(obj.created_at)
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    actor = django_filters.NumberFilter(field_name="actor_id")
+
+    class Meta:
+        model = AuditEvent
+        fields = ("action", "actor_role", "target_type", "target_id")
+
+
+class SeqCursorPagination(CursorPagination):
+    ordering = "seq"
+    page_size = 200
+    max_page_size = 1000
+    page_size_query_param = "page_size"
+
+
+class AuditEventList(generics.ListAPIView):
+    """The audit trail in chain order, with the fields needed to recompute each hash."""
+
+    required_scopes = (Scope.AUDIT_READ,)
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    pagination_class = SeqCursorPagination
+    queryset = AuditEvent.objects.all()

@@ -1,0 +1,338 @@
+"""The tamper-evident audit trail.
+
+``record()`` is the only writer. It must run inside the transaction of the
+change it describes, so either both are committed or neither is. Writers are
+serialised (PostgreSQL: a transaction-scoped advisory lock; SQLite: the
+database write lock taken at BEGIN IMMEDIATE) so every event links to the one
+committed before it and the chain never forks.
+
+Hash algorithm (also documented in README.md for auditors)::
+
+    canonical(x)    = UTF-8 of json.dumps(x, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    payload_digest  = sha256(canonical({"changes": changes, "target_display": target_display}))
+    hash            = sha256(canonical({"seq", "created_at", "actor_id", "actor_display", "actor_role",
+                                        "action", "target_type", "target_id", "reason", "request_id",
+                                        "ip", "payload_digest", "prev_hash"}))
+
+``created_at`` is ISO 8601 in UTC with microseconds and a trailing "Z"; the
+first event's ``prev_hash`` is 64 zeros.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from portal import context
+from portal.models import AuditEvent
+
+GENESIS_HASH = "0" * 64
+_PG_LOCK_KEY = 0x48414C4D  # "HALM": one advisory lock id for the whole chain
+HASHED_FIELDS = (
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_display",
+    "actor_role",
+    "action",
+    "target_type",
+    "target_id",
+    "reason",
+    "request_id",
+    "ip",
+    "payload_digest",
+    "prev_hash",
+)
+
+
+# --- Action vocabulary -----------------------------------------------------------
+# Each app declares its actions as an enum and registers it; ``record`` refuses
+# anything unregistered, so the vocabulary stays one list an auditor can read.
+
+_ACTIONS: dict[str, str] = {}
+
+
+def register_actions(enum_cls: type[enum.Enum]) -> type[enum.Enum]:
+    for member in enum_cls:
+        value = str(member.value)
+        if value in _ACTIONS and _ACTIONS[value] != enum_cls.__qualname__:
+            raise ValueError(f"audit action {value!r} registered twice")
+        _ACTIONS[value] = enum_cls.__qualname__
+    return enum_cls
+
+
+def known_actions() -> list[str]:
+    return sorted(_ACTIONS)
+
+
+@register_actions
+class PortalAction(enum.StrEnum):
+    USER_CREATED = "portal.user.created"
+    USER_CHANGED = "portal.user.changed"
+    USER_ROLES_CHANGED = "portal.user.roles_changed"
+    USER_DEACTIVATED = "portal.user.deactivated"
+    LOGIN = "portal.auth.login"
+    LOGOUT = "portal.auth.logout"
+    LOGIN_FAILED = "portal.auth.login_failed"
+    LOCKED_OUT = "portal.auth.locked_out"
+    API_KEY_CREATED = "portal.api_key.created"
+    API_KEY_REVOKED = "portal.api_key.revoked"
+    AUDITOR_WINDOW_SET = "portal.auditor.window_set"
+    AUDITOR_EXPIRED = "portal.auditor.expired"
+    AUDIT_EXPORTED = "portal.audit.exported"
+    AUDIT_VERIFIED = "portal.audit.verified"
+    TOTP_DEVICE_CREATED = "portal.totp.device_created"
+
+
+# --- Canonical form -----------------------------------------------------------------
+
+
+def canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _plain(value: Any) -> Any:
+    """Reduce a value to JSON types that survive a database round trip unchanged.
+
+    Floats are turned into strings: their text form is not stable across
+    databases (jsonb normalises numbers), and a hash must be.
+    """
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float | Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return format_time(value)
+    if hasattr(value, "isoformat"):  # date, time
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, enum.Enum):
+        return _plain(value.value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_plain(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
+    return str(value)
+
+
+def format_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def payload_digest(changes: Any, target_display: str) -> str:
+    return hashlib.sha256(canonical({"changes": changes, "target_display": target_display})).hexdigest()
+
+
+def event_hash(fields: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical({name: fields[name] for name in HASHED_FIELDS})).hexdigest()
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"field": {"before": x, "after": y}}`` for the fields that changed."""
+    return {
+        key: {"before": _plain(before.get(key)), "after": _plain(after.get(key))}
+        for key in sorted(set(before) | set(after))
+        if _plain(before.get(key)) != _plain(after.get(key))
+    }
+
+
+# --- Writing -------------------------------------------------------------------------
+
+
+def target_label(obj_or_type: models.Model | type[models.Model]) -> str:
+    return obj_or_type._meta.label_lower
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+
+
+def record(
+    *,
+    action: str | enum.Enum,
+    actor,
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: str | int = "",
+    target_display: str | None = None,
+    changes: Mapping[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Append one event to the chain and return it.
+
+    ``actor`` is a user or ``None`` for the system (a sweep, a task with no
+    human behind it); it is a required argument so nobody forgets it.
+    """
+    from portal.roles import role_of
+
+    action = str(action.value if isinstance(action, enum.Enum) else action)
+    if action not in _ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}; register it with portal.audit.register_actions")
+    if target is not None:
+        target_type = target_label(target)
+        target_id = target.pk
+        if target_display is None:
+            target_display = str(target)
+    if not target_type or target_id in ("", None):
+        raise ValueError("an audit event needs a target (object, or target_type and target_id)")
+    ctx = context.current()
+    actor_obj = actor if getattr(actor, "pk", None) else None
+    fields: dict[str, Any] = {
+        "actor_id": actor_obj.pk if actor_obj else None,
+        "actor_display": actor_obj.get_username() if actor_obj else "system",
+        "actor_role": role_of(actor_obj),
+        "action": action,
+        "target_type": target_type,
+        "target_id": str(target_id),
+        "reason": reason or "",
+        "request_id": ctx.request_id,
+        "ip": ctx.ip,
+    }
+    payload = _plain(dict(changes or {}))
+    display = (target_display or "")[:255]
+    fields["payload_digest"] = payload_digest(payload, display)
+
+    with transaction.atomic():
+        _lock_chain()
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        fields["seq"] = (last[0] + 1) if last else 1
+        fields["prev_hash"] = last[1] if last else GENESIS_HASH
+        created_at = timezone.now()
+        fields["created_at"] = format_time(created_at)
+        digest = event_hash(fields)
+        values = {k: v for k, v in fields.items() if k not in {"created_at", "actor_id"}}
+        return AuditEvent.objects.create(
+            **values,
+            actor=actor_obj,
+            created_at=created_at,
+            changes=payload,
+            target_display=display,
+            hash=digest,
+        )
+
+
+def redact_payload(*, event_ids: Iterable[int]) -> int:
+    """Erase the personal payload of events (retention), keeping the chain intact.
+
+    The PostgreSQL trigger allows exactly this change and nothing else: the
+    payload columns cleared and ``redacted_at`` set, every hashed column equal.
+    """
+    return AuditEvent.objects.filter(pk__in=list(event_ids), redacted_at__isnull=True).update(
+        changes=None, target_display="", redacted_at=timezone.now()
+    )
+
+
+# --- Verifying -----------------------------------------------------------------------
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    count: int
+    head_hash: str
+    first_seq: int | None = None
+    last_seq: int | None = None
+    broken_seq: int | None = None
+    broken_id: int | None = None
+    problem: str = ""
+    redacted: int = 0
+
+
+_VERIFY_COLUMNS = (
+    "id",
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_display",
+    "actor_role",
+    "action",
+    "target_type",
+    "target_id",
+    "reason",
+    "request_id",
+    "ip",
+    "payload_digest",
+    "prev_hash",
+    "hash",
+    "changes",
+    "target_display",
+    "redacted_at",
+)
+
+
+def _rows(chunk_size: int = 5000) -> Iterator[tuple]:
+    # Keyset pagination keeps memory flat however long the chain is.
+    last_seq = 0
+    while True:
+        chunk = list(
+            AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq").values_list(*_VERIFY_COLUMNS)[:chunk_size]
+        )
+        if not chunk:
+            return
+        yield from chunk
+        last_seq = chunk[-1][1]
+
+
+def verify_chain(rows: Iterable[tuple] | None = None) -> VerifyResult:
+    """Walk the chain from the first event and name the first broken link."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    count = redacted = 0
+    first_seq = None
+    problem = ""
+    rec: dict[str, Any] = {}
+    for row in rows if rows is not None else _rows():
+        rec = dict(zip(_VERIFY_COLUMNS, row, strict=True))
+        first_seq = first_seq or rec["seq"]
+        problem = _check_event(rec, expected_seq=expected_seq, expected_prev=expected_prev)
+        if problem:
+            break
+        redacted += rec["redacted_at"] is not None
+        expected_prev = rec["hash"]
+        expected_seq += 1
+        count += 1
+    return VerifyResult(
+        ok=not problem,
+        count=count,
+        head_hash=expected_prev,
+        first_seq=first_seq,
+        last_seq=expected_seq - 1 if count else None,
+        broken_seq=rec["seq"] if problem else None,
+        broken_id=rec["id"] if problem else None,
+        problem=problem,
+        redacted=redacted,
+    )
+
+
+def _check_event(rec: dict[str, Any], *, expected_seq: int, expected_prev: str) -> str:
+    """What is wrong with one event given its predecessor, or "" when nothing is."""
+    if rec["seq"] != expected_seq:
+        return f"sequence jumps from {expected_seq - 1} to {rec['seq']}: events are missing or inserted"
+    if rec["prev_hash"] != expected_prev:
+        return "prev_hash does not match the hash of the event before it"
+    if rec["redacted_at"] is None and payload_digest(rec["changes"], rec["target_display"]) != rec["payload_digest"]:
+        return "changes or target_display were altered (payload digest mismatch)"
+    fields = dict(rec, created_at=format_time(rec["created_at"]), ip=rec["ip"] or None)
+    if event_hash(fields) != rec["hash"]:
+        return "the event's contents do not match its hash"
+    return ""
+
+
+def events_for(obj: models.Model):
+    return AuditEvent.objects.filter(target_type=target_label(obj), target_id=str(obj.pk)).order_by("seq")

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """Hallmark's user. Roles are groups (see portal/roles.py)."""
+
+    email = models.EmailField(_("e-mail address"), blank=True)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+
+class AuditorAccess(models.Model):
+    """A third-party auditor's engagement: who they work for and when they may log in."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="auditor_access")
+    firm = models.CharField(_("auditing firm"), max_length=200)
+    starts_at = models.DateTimeField(_("access starts"))
+    ends_at = models.DateTimeField(_("access ends"))
+
+    class Meta:
+        verbose_name = _("auditor access window")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="auditor_window_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.firm})"
+
+    def is_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.starts_at <= at < self.ends_at
+
+
+class AuditEvent(models.Model):
+    """One link of the tamper-evident chain. Written only by ``portal.audit.record``.
+
+    ``hash`` covers every column except the redactable payload (``changes`` and
+    ``target_display``), which the chain covers through ``payload_digest``; so
+    personal data can be erased after the retention period while the chain
+    stays verifiable. The algorithm is documented in README.md ("Verifying the
+    audit trail") and implemented independently in tools/verify_audit_export.py.
+    """
+
+    seq = models.BigIntegerField(unique=True, editable=False)
+    created_at = models.DateTimeField(editable=False, db_index=True)
+    # No database FK: users are deactivated, never deleted, and the row must not
+    # be touched by an ON DELETE action (the trigger would refuse it anyway).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        editable=False,
+    )
+    actor_display = models.CharField(max_length=150, editable=False)
+    actor_role = models.CharField(max_length=40, editable=False)
+    action = models.CharField(max_length=100, db_index=True, editable=False)
+    target_type = models.CharField(max_length=100, editable=False)
+    target_id = models.CharField(max_length=64, editable=False)
+    target_display = models.CharField(max_length=255, blank=True, editable=False)
+    changes = models.JSONField(default=dict, blank=True, null=True, editable=False)
+    reason = models.TextField(blank=True, editable=False)
+    request_id = models.CharField(max_length=64, blank=True, editable=False)
+    ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    payload_digest = models.CharField(max_length=64, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("audit event")
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "seq"], name="audit_target_idx"),
+            models.Index(fields=["actor", "seq"], name="audit_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"
+
+
+class ApiKey(models.Model):
+    """A scoped API key. Only a SHA-256 of the secret is stored; the key is shown once."""
+
+    name = models.CharField(_("name"), max_length=120)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_reason = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API key")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Notification(models.Model):
+    """Outbox row: written in the same transaction as the change it reports.
+
+    A task sends it and marks it sent; a periodic sweep re-enqueues whatever is
+    still pending, so a dead broker or worker delays a message but never loses it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(max_length=100)
+    to_email = models.EmailField()
+    subject = models.CharField(max_length=250)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    MAX_ATTEMPTS = 8
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("notification")
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(status="pending"), name="notification_pending_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.to_email} ({self.status})"

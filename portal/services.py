@@ -1,0 +1,100 @@
+"""Writes owned by the portal: API keys, staff accounts, auditor windows."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal import api_auth, audit
+from portal.errors import DomainError
+from portal.models import ApiKey, AuditorAccess, User
+
+
+@transaction.atomic
+def api_key_create(*, name: str, scopes: list[str], actor) -> tuple[ApiKey, str]:
+    """Create a key; return it with the full secret, which is never stored."""
+    name = name.strip()
+    if not name:
+        raise DomainError("An API key needs a name.", code="invalid")
+    unknown = sorted(set(scopes) - set(api_auth.Scope.ALL))
+    if unknown:
+        raise DomainError(f"Unknown scope(s): {', '.join(unknown)}. Known: {', '.join(api_auth.Scope.ALL)}.")
+    if not scopes:
+        raise DomainError("An API key needs at least one scope.", code="invalid")
+    full, prefix, digest = api_auth.generate()
+    key = ApiKey.objects.create(
+        name=name, prefix=prefix, secret_hash=digest, scopes=sorted(set(scopes)), created_by=actor if actor else None
+    )
+    audit.record(
+        action=audit.PortalAction.API_KEY_CREATED,
+        actor=actor,
+        target=key,
+        changes={"name": name, "scopes": key.scopes},
+    )
+    return key, full
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, actor, reason: str) -> ApiKey:
+    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    if api_key.revoked_at is not None:
+        return api_key
+    api_key.revoked_at = timezone.now()
+    api_key.revoked_reason = reason
+    api_key.save(update_fields=["revoked_at", "revoked_reason"])
+    audit.record(action=audit.PortalAction.API_KEY_REVOKED, actor=actor, target=api_key, reason=reason)
+    return api_key
+
+
+_AUDITED_USER_FIELDS = ("username", "email", "first_name", "last_name", "is_active", "is_staff", "is_superuser")
+
+
+@transaction.atomic
+def user_save_from_console(*, user: User, form, change: bool, actor) -> User:
+    """Save a user edited in the console and record what changed (never the password)."""
+    before = User.objects.filter(pk=user.pk).values(*_AUDITED_USER_FIELDS).first() or {} if change else {}
+    user.save()
+    after = {f: getattr(user, f) for f in _AUDITED_USER_FIELDS}
+    changes = audit.diff(before, after)
+    if "password" in form.changed_data:
+        changes["password"] = {"before": "…", "after": "changed"}
+    if not change:
+        action = audit.PortalAction.USER_CREATED
+    elif before.get("is_active") and not user.is_active:
+        action = audit.PortalAction.USER_DEACTIVATED
+    else:
+        action = audit.PortalAction.USER_CHANGED
+    if changes or not change:
+        audit.record(action=action, actor=actor, target=user, changes=changes)
+    return user
+
+
+def user_roles_changed(*, user: User, before: set[str], after: set[str], actor) -> None:
+    audit.record(
+        action=audit.PortalAction.USER_ROLES_CHANGED,
+        actor=actor,
+        target=user,
+        changes={"roles": {"before": sorted(before), "after": sorted(after)}},
+    )
+
+
+def auditors_expire(*, now=None) -> int:
+    """Deactivate auditors whose access window has ended. Idempotent."""
+    now = now or timezone.now()
+    count = 0
+    for access in AuditorAccess.objects.filter(ends_at__lte=now, user__is_active=True).select_related("user"):
+        with transaction.atomic():
+            user = User.objects.select_for_update().get(pk=access.user_id)
+            if not user.is_active:
+                continue
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            audit.record(
+                action=audit.PortalAction.AUDITOR_EXPIRED,
+                actor=None,
+                target=user,
+                changes={"is_active": {"before": True, "after": False}},
+                reason=f"access window ended at {audit.format_time(access.ends_at)}",
+            )
+            count += 1
+    return count

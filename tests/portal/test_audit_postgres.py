@@ -1,0 +1,101 @@
+"""The append-only guarantees that only PostgreSQL can give."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, connections, transaction
+
+from portal import audit
+from portal.models import AuditEvent
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _event():
+    return audit.record(
+        action=audit.PortalAction.USER_CHANGED, actor=None, target=UserFactory(), changes={"x": 1}, reason="r"
+    )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE portal_auditevent SET reason = 'edited' WHERE id = %s",
+        # looks like a redaction but also rewrites the hash
+        "UPDATE portal_auditevent SET changes = NULL, target_display = '', redacted_at = now(), hash = 'f' "
+        "WHERE id = %s",
+        "DELETE FROM portal_auditevent WHERE id = %s",
+    ],
+)
+def test_raw_update_and_delete_are_refused(sql):
+    event = _event()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [event.pk])
+    event.refresh_from_db()
+    assert event.reason == "r"
+
+
+def test_truncate_is_refused():
+    _event()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE portal_auditevent")
+    assert AuditEvent.objects.exists()
+
+
+def test_redaction_is_the_one_update_the_trigger_allows():
+    event = _event()
+    assert audit.redact_payload(event_ids=[event.pk]) == 1
+    assert audit.verify_chain().ok
+
+
+def test_row_altered_with_the_trigger_disabled_is_detected():
+    events = [_event() for _ in range(3)]
+    with connection.cursor() as cursor:
+        # What a superuser with direct database access could do.
+        cursor.execute("ALTER TABLE portal_auditevent DISABLE TRIGGER USER")
+        try:
+            cursor.execute("UPDATE portal_auditevent SET action = 'portal.user.created' WHERE id = %s", [events[1].pk])
+        finally:
+            cursor.execute("ALTER TABLE portal_auditevent ENABLE TRIGGER USER")
+    with pytest.raises(CommandError, match=f"seq={events[1].seq}"):
+        call_command("verify_audit")
+
+
+def test_eight_concurrent_writers_produce_one_unbroken_chain():
+    target = UserFactory()
+    per_writer = 25
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def writer(n: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(per_writer):
+                with transaction.atomic():
+                    audit.record(
+                        action=audit.PortalAction.USER_CHANGED,
+                        actor=None,
+                        target=target,
+                        changes={"writer": n, "i": i},
+                    )
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    before = AuditEvent.objects.count()
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert AuditEvent.objects.count() == before + 8 * per_writer
+    result = audit.verify_chain()
+    assert result.ok, result.problem
+    assert AuditEvent.objects.values("prev_hash").distinct().count() == AuditEvent.objects.count()

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from portal.models import AuditEvent, User
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SECRET_KEY": "k3y-" + "x7Qp2vLm9Rt" * 6,
+    "ALLOWED_HOSTS": "hallmark.example.com",
+    "DATABASE_URL": "postgres://hallmark@127.0.0.1:5432/hallmark",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_HOST": "smtp.example.com",
+    "HALLMARK_FIELD_KEY": "a" * 44,
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY must be set"),
+        ("ALLOWED_HOSTS", "ALLOWED_HOSTS must be set"),
+        ("DATABASE_URL", "Production needs PostgreSQL"),
+        ("CELERY_BROKER_URL", "CELERY_BROKER_URL must be set"),
+    ],
+)
+def test_production_refuses_to_start_without_real_configuration(missing, message):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_refuses_a_weak_secret_key():
+    result = _manage("check", env={**PRODUCTION_ENV, "DJANGO_SECRET_KEY": "short"})
+    assert result.returncode != 0
+    assert "at least 50 characters" in result.stderr
+
+
+def test_production_refuses_to_switch_two_factor_off():
+    result = _manage("check", env={**PRODUCTION_ENV, "HALLMARK_STAFF_2FA": "false"})
+    assert result.returncode != 0
+    assert "HALLMARK_STAFF_2FA cannot be switched off" in result.stderr
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_one_account_per_role_and_can_run_twice(capsys):
+    call_command("seed_demo", "--password", "a-demo-password-1")
+    call_command("seed_demo", "--password", "a-demo-password-1")
+    out = capsys.readouterr().out
+    names = ["demo-seller", "demo-officer", "demo-moderator", "demo-senior", "demo-auditor", "demo-admin"]
+    assert set(User.objects.filter(username__in=names).values_list("username", flat=True)) == set(names)
+    assert User.objects.get(username="demo-officer").check_password("a-demo-password-1")
+    assert "TOTP secret" in out
+    assert not User.objects.get(username="demo-seller").is_staff
+    assert AuditEvent.objects.filter(action="portal.user.created").count() == len(names)
+
+
+@pytest.mark.django_db
+def test_seed_demo_and_totp_code_are_refused_in_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="refused"):
+        call_command("seed_demo")
+    with pytest.raises(CommandError, match="refused"):
+        call_command("totp_code", "demo-officer")
+
+
+@pytest.mark.django_db
+def test_totp_code_prints_the_current_code(capsys):
+    from tests.helpers import current_totp
+
+    call_command("seed_demo")
+    capsys.readouterr()
+    call_command("totp_code", "demo-officer")
+    code = capsys.readouterr().out.strip()
+    device = User.objects.get(username="demo-officer").totpdevice_set.get()
+    assert code == current_totp(device)
