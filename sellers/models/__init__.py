@@ -1,0 +1,12 @@
+"""Sellers' data. One module per area; import models from here.
+
+- seller.py     Seller and its members (the shared core)
+- documents.py  uploaded documents and their processing state
+- brands.py     brands, trademark registrations, brand authorizations
+"""
+
+from sellers.models.brands import Brand, BrandAuthorization, TrademarkRegistration
+from sellers.models.documents import Document
+from sellers.models.seller import Seller, SellerMember
+
+__all__ = ["Brand", "BrandAuthorization", "Document", "Seller", "SellerMember", "TrademarkRegistration"]

@@ -1,0 +1,4 @@
+"""Every write in the sellers app. One module per area:
+
+- seller.py     the seller's lifecycle (activate, suspend, reinstate, terminate)
+"""
