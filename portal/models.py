@@ -151,3 +151,28 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to_email} ({self.status})"
+
+
+class ImageFingerprint(models.Model):
+    """A 64-bit perceptual hash of an image, wherever it came from.
+
+    Documents (sellers), listing images (moderation) and brands' official
+    images all write here, so one index answers "have we seen this picture
+    before, under someone else?" — reused LoAs and stolen brand photos are
+    classic counterfeit tells. ``owner_key`` names who submitted it
+    ("seller:12", "brand:3") so matches against oneself can be excluded.
+    """
+
+    kind = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    owner_key = models.CharField(max_length=64, db_index=True)
+    phash = models.BigIntegerField(help_text=_("signed 64-bit form of the unsigned hash"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("image fingerprint")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="fingerprint_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_type}:{self.object_id}"

@@ -253,9 +253,10 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # Documents live in private storage and are served only by permission-checked
-# views; there is deliberately no MEDIA_URL route.
+# views. MEDIA_URL is a placeholder no URL pattern serves (Django's test live
+# server insists on having one); PrivateFileSystemStorage.url() refuses anyway.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
-MEDIA_URL = None
+MEDIA_URL = "/private-files-are-never-served-here/"
 STORAGE_BACKEND = env("STORAGE_BACKEND", "local")
 if STORAGE_BACKEND == "s3":
     _documents = {

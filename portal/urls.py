@@ -27,4 +27,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include((api_v1, "api"))),
+    # The apps' own pages (string includes: portal imports no app).
+    path("", include("sellers.urls")),
 ]

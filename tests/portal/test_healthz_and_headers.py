@@ -43,11 +43,13 @@ def test_request_id_is_echoed_only_when_harmless(client):
     assert generated != "<script>" and len(generated) == 32
 
 
-def test_documents_have_no_public_url():
+def test_documents_have_no_public_url(client, settings):
     from django.core.files.storage import default_storage
 
     with pytest.raises(NotImplementedError):
         default_storage.url("anything.pdf")
+    default_storage.save("secret.pdf", __import__("io").BytesIO(b"%PDF-1.4 secret"))
+    assert client.get(settings.MEDIA_URL + "secret.pdf").status_code == 404
 
 
 def test_home_page_renders(client):

@@ -1,0 +1,1 @@
+"""Console: brands, trademark registrations and brand authorizations."""

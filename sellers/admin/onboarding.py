@@ -1,0 +1,1 @@
+"""Console: sellers, applications and documents (vetting)."""

@@ -1,0 +1,1 @@
+"""Seller-facing forms, one module per area."""

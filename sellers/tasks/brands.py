@@ -1,0 +1,1 @@
+"""Tasks: authorization expiry sweep and reminders."""

@@ -1,0 +1,1 @@
+"""Tasks: document pipeline, recertification and retention sweeps."""

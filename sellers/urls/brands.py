@@ -1,0 +1,3 @@
+"""URLs: a seller's brand authorizations."""
+
+urlpatterns: list = []

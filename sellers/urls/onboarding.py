@@ -1,0 +1,3 @@
+"""URLs: invitations, the application wizard, status and documents."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Seller-facing views, one module per area."""
