@@ -85,3 +85,27 @@ def test_openapi_schema_and_docs_are_served(client):
     assert schema.status_code == 200
     assert b"/api/v1/audit-events" in schema.content
     assert client.get(reverse("api:docs")).status_code == 200
+
+
+def test_console_creates_a_key_shown_once_and_revokes_it(client):
+    from tests.factories import UserFactory
+    from tests.helpers import login_staff
+
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    login_staff(client, admin_user)
+    response = client.post(
+        reverse("admin:portal_apikey_add"), {"name": "brand sync", "scopes": [Scope.AUTHORIZATIONS_READ]}, follow=True
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    key = ApiKey.objects.get(name="brand sync")
+    full = next(word for message in shown for word in message.split() if word.startswith(f"hm_{key.prefix}_"))
+    assert client.get(reverse("api:me"), **_auth(full)).status_code == 200
+
+    response = client.post(
+        reverse("admin:portal_apikey_changelist"), {"action": "revoke_keys", "_selected_action": [key.pk]}
+    )
+    assert response.status_code == 302
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    assert client.get(reverse("api:me"), **_auth(full)).status_code == 401
+    assert AuditEvent.objects.filter(action="portal.api_key.revoked", actor=admin_user).exists()
