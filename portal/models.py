@@ -169,10 +169,36 @@ class ImageFingerprint(models.Model):
     owner_key = models.CharField(max_length=64, db_index=True)
     phash = models.BigIntegerField(help_text=_("signed 64-bit form of the unsigned hash"))
     created_at = models.DateTimeField(default=timezone.now)
+    # The hash's four 16-bit bands, computed by the database so they can never
+    # go stale: portal.fingerprints searches them (multi-index hashing).
+    band0 = models.GeneratedField(
+        expression=models.F("phash").bitand(0xFFFF), output_field=models.IntegerField(), db_persist=True
+    )
+    band1 = models.GeneratedField(
+        expression=models.F("phash").bitrightshift(16).bitand(0xFFFF),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
+    band2 = models.GeneratedField(
+        expression=models.F("phash").bitrightshift(32).bitand(0xFFFF),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
+    band3 = models.GeneratedField(
+        expression=models.F("phash").bitrightshift(48).bitand(0xFFFF),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("image fingerprint")
-        indexes = [models.Index(fields=["object_type", "object_id"], name="fingerprint_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="fingerprint_object_idx"),
+            models.Index(fields=["band0"], name="fingerprint_band0_idx"),
+            models.Index(fields=["band1"], name="fingerprint_band1_idx"),
+            models.Index(fields=["band2"], name="fingerprint_band2_idx"),
+            models.Index(fields=["band3"], name="fingerprint_band3_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_type}:{self.object_id}"
