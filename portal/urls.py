@@ -14,6 +14,7 @@ api_v1 = [
     path("audit-events", api.AuditEventList.as_view(), name="audit-events"),
     path("schema/", SpectacularAPIView.as_view(**_public), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema", **_public), name="docs"),
+    path("", include("sellers.api_urls")),
 ]
 
 urlpatterns = [

@@ -18,3 +18,16 @@ extend(
     Role.SENIOR_MODERATOR,
     {"sellers.seller": ("view", "change"), "sellers.brand": VIEW, "sellers.brandauthorization": VIEW},
 )
+# Brand registry and authorizations (issue 4): officers keep the registry; moderators read it to judge listings.
+_BRAND_REGISTRY = (
+    "sellers.brandowner",
+    "sellers.brandownercontact",
+    "sellers.brandreferenceprice",
+    "sellers.brandimage",
+)
+extend(Role.VETTING_OFFICER, {model: READ_WRITE for model in _BRAND_REGISTRY} | {"sellers.brandownerapikey": VIEW})
+extend(Role.MODERATOR, {"sellers.brandreferenceprice": VIEW, "sellers.brandimage": VIEW, "sellers.brandowner": VIEW})
+extend(
+    Role.SENIOR_MODERATOR,
+    {"sellers.brandreferenceprice": VIEW, "sellers.brandimage": VIEW, "sellers.brandowner": VIEW},
+)

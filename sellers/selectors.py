@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sellers.models import Brand, BrandAuthorization, Seller
+from sellers.models import Application, Brand, BrandAuthorization, Document, Seller
 
 
 def seller_for_user(user) -> Seller | None:
@@ -28,6 +28,20 @@ def sellers_visible_to(user) -> QuerySet[Seller]:
     return Seller.objects.filter(pk=seller.pk) if seller else Seller.objects.none()
 
 
+def applications_visible_to(user) -> QuerySet[Application]:
+    """A member sees its own seller's applications only (staff use the console)."""
+    seller = seller_for_user(user)
+    return Application.objects.filter(seller=seller) if seller else Application.objects.none()
+
+
+def documents_visible_to(user) -> QuerySet[Document]:
+    """Documents a user may download: its own seller's, or all with the view permission."""
+    if user.is_authenticated and user.is_staff and user.has_perm("sellers.view_document"):
+        return Document.objects.all()
+    seller = seller_for_user(user)
+    return Document.objects.filter(seller=seller) if seller else Document.objects.none()
+
+
 @dataclass(frozen=True)
 class GateAnswer:
     """Answer to "may seller S list brand B (in country C, category K)?"."""
@@ -40,40 +54,62 @@ class GateAnswer:
 def may_list(
     *, seller: Seller, brand: Brand, country: str | None = None, category: str | None = None, on: date | None = None
 ) -> GateAnswer:
-    """The marketplace's gate, also used by moderation's signals. Two queries at most."""
+    """The marketplace's gate, also used by moderation's signals.
+
+    One query whatever the seller holds (its authorizations for the brand);
+    callers that start from ids add one query each for the seller and brand.
+    When nothing allows the listing, the reason given is the most useful one:
+    an approved right that does not cover the place, category or date beats an
+    ended right, which beats a rejected request.
+    """
     on = on or timezone.localdate()
     if seller.status != Seller.Status.ACTIVE:
-        return GateAnswer(False, _("The seller is %(status)s and may not list anything.") % {"status": seller.status})
+        return GateAnswer(
+            False,
+            _("The seller is %(status)s and may not list anything.") % {"status": seller.get_status_display()},
+        )
     if not brand.protected:
         return GateAnswer(True, _("The brand is not protected; any active seller may list it."))
     candidates = list(
-        BrandAuthorization.objects.filter(seller=seller, brand=brand)
-        .exclude(status__in=[BrandAuthorization.Status.REQUESTED, BrandAuthorization.Status.IN_REVIEW])
-        .order_by("-valid_until", "-pk")
+        BrandAuthorization.objects.filter(seller_id=seller.pk, brand_id=brand.pk).only(
+            "pk", "status", "basis", "territories", "categories", "valid_from", "valid_until"
+        )
     )
-    reasons = []
+    best: tuple[int, str] | None = None
+    pending = False
     for authz in candidates:
-        problem = _authorization_problem(authz, country=country, category=category, on=on)
+        if authz.status in (BrandAuthorization.Status.REQUESTED, BrandAuthorization.Status.IN_REVIEW):
+            pending = True
+            continue
+        rank, problem = _authorization_problem(authz, country=country, category=category, on=on)
         if not problem:
             return GateAnswer(True, _("Authorized (%(basis)s).") % {"basis": authz.get_basis_display()}, authz)
-        reasons.append(problem)
-    if not reasons:
-        return GateAnswer(False, _("The brand is protected and the seller holds no authorization for it."))
-    return GateAnswer(False, reasons[0])
+        if best is None or rank < best[0]:
+            best = (rank, problem)
+    if best is not None:
+        return GateAnswer(False, best[1])
+    if pending:
+        return GateAnswer(False, _("The brand is protected and the seller's request for it is still under review."))
+    return GateAnswer(False, _("The brand is protected and the seller holds no authorization for it."))
 
 
-def _authorization_problem(authz: BrandAuthorization, *, country, category, on: date) -> str:
+def _authorization_problem(authz: BrandAuthorization, *, country, category, on: date) -> tuple[int, str]:
+    """(rank, why it does not allow the listing), ``(0, "")`` when it does. A lower rank explains better."""
     S = BrandAuthorization.Status
     if authz.status == S.REJECTED:
-        return _("The seller's request to list this brand was rejected.")
+        return 5, _("The seller's request to list this brand was rejected.")
     if authz.status == S.REVOKED:
-        return _("The seller's authorization for this brand was revoked.")
+        return 4, _("The seller's authorization for this brand was revoked.")
     if authz.status == S.EXPIRED or (authz.valid_until and on > authz.valid_until):
-        return _("The seller's authorization for this brand expired on %(date)s.") % {"date": authz.valid_until}
+        return 3, _("The seller's authorization for this brand expired on %(date)s.") % {
+            "date": authz.valid_until.isoformat() if authz.valid_until else "?"
+        }
     if authz.valid_from and on < authz.valid_from:
-        return _("The seller's authorization for this brand starts on %(date)s.") % {"date": authz.valid_from}
+        return 2, _("The seller's authorization for this brand starts on %(date)s.") % {
+            "date": authz.valid_from.isoformat()
+        }
     if country and authz.territories and country.upper() not in authz.territories:
-        return _("The seller's authorization does not cover %(country)s.") % {"country": country.upper()}
-    if category and authz.categories and category not in authz.categories:
-        return _("The seller's authorization does not cover the category %(category)s.") % {"category": category}
-    return ""
+        return 1, _("The seller's authorization does not cover %(country)s.") % {"country": country.upper()}
+    if category and authz.categories and category.lower() not in authz.categories:
+        return 1, _("The seller's authorization does not cover the category %(category)s.") % {"category": category}
+    return 0, ""

@@ -5,8 +5,29 @@
 - brands.py     brands, trademark registrations, brand authorizations
 """
 
-from sellers.models.brands import Brand, BrandAuthorization, TrademarkRegistration
+from sellers.models.brands import (
+    Brand,
+    BrandAuthorization,
+    BrandImage,
+    BrandOwner,
+    BrandOwnerApiKey,
+    BrandOwnerContact,
+    BrandReferencePrice,
+    TrademarkRegistration,
+)
 from sellers.models.documents import Document
 from sellers.models.seller import Seller, SellerMember
 
-__all__ = ["Brand", "BrandAuthorization", "Document", "Seller", "SellerMember", "TrademarkRegistration"]
+__all__ = [
+    "Brand",
+    "BrandAuthorization",
+    "BrandImage",
+    "BrandOwner",
+    "BrandOwnerApiKey",
+    "BrandOwnerContact",
+    "BrandReferencePrice",
+    "Document",
+    "Seller",
+    "SellerMember",
+    "TrademarkRegistration",
+]

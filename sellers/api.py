@@ -1,0 +1,88 @@
+"""The marketplace's gate: "may seller S list brand B in country C, category K?"."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.api_auth import Scope
+from sellers.models import Brand, Seller
+from sellers.selectors import may_list
+from sellers.serializers import (
+    BadRequestSerializer,
+    GateAnswerSerializer,
+    GateQuerySerializer,
+    NotFoundSerializer,
+)
+
+
+def _brand(ref: str) -> Brand | None:
+    ref = ref.strip()
+    if ref.isdigit():
+        return Brand.objects.filter(pk=int(ref)).only("pk", "protected", "name").first()
+    # Name (case-insensitive, served by an index on UPPER(name)) or slug, in one query.
+    return Brand.objects.filter(Q(name__iexact=ref) | Q(slug=ref.lower())).only("pk", "protected", "name").first()
+
+
+class AuthorizationCheckView(APIView):
+    """The hot path: at most three queries (key, seller, brand) plus one for the authorizations."""
+
+    required_scopes = (Scope.AUTHORIZATIONS_READ,)
+
+    @extend_schema(
+        operation_id="authorizations_check",
+        summary="May this seller list this brand?",
+        description=(
+            "Answers whether an active seller may list a brand in a country and product category today. "
+            "Unprotected brands are open to every active seller; protected brands need an approved, current "
+            "authorization whose territories and categories cover the listing. Suspended or terminated sellers "
+            "are never allowed. `reason` explains the answer in words a seller can read."
+        ),
+        parameters=[GateQuerySerializer],
+        responses={
+            200: GateAnswerSerializer,
+            400: OpenApiResponse(BadRequestSerializer, description="A parameter is missing or malformed."),
+            404: OpenApiResponse(NotFoundSerializer, description="Unknown seller or brand."),
+        },
+        examples=[
+            OpenApiExample(
+                "allowed",
+                value={
+                    "allowed": True,
+                    "reason": "Authorized (letter of authorization from the owner).",
+                    "authorization": {"id": 42, "basis": "loa_first_level", "valid_until": "2027-03-31"},
+                },
+                response_only=True,
+            ),
+            OpenApiExample(
+                "denied",
+                value={
+                    "allowed": False,
+                    "reason": "The seller's authorization for this brand expired on 2026-10-31.",
+                    "authorization": None,
+                },
+                response_only=True,
+            ),
+        ],
+        tags=["brand gate"],
+    )
+    def get(self, request):
+        query = GateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        seller = Seller.objects.filter(pk=params["seller"]).only("pk", "status").first()
+        if seller is None:
+            raise NotFound(_("No seller with id %(id)s.") % {"id": params["seller"]})
+        brand = _brand(params["brand"])
+        if brand is None:
+            raise NotFound(_("No brand with id, name or slug “%(ref)s”.") % {"ref": params["brand"]})
+        answer = may_list(seller=seller, brand=brand, country=params["country"], category=params["category"])
+        return Response(
+            GateAnswerSerializer(
+                {"allowed": answer.allowed, "reason": answer.reason, "authorization": answer.authorization}
+            ).data
+        )

@@ -1,0 +1,119 @@
+"""GET /api/v1/authorizations/check: the marketplace's question, its answers and its errors."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from portal import services
+from portal.api_auth import Scope
+from sellers.models import BrandAuthorization, Seller
+from tests.sellers.factories import BrandAuthorizationFactory, BrandFactory, SellerFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/authorizations/check"
+
+
+@pytest.fixture
+def auth():
+    _, key = services.api_key_create(name="marketplace", scopes=[Scope.AUTHORIZATIONS_READ], actor=None)
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def _check(client, auth, **params):
+    return client.get(URL, {"country": "DE", "category": "shoes", **params}, **auth)
+
+
+def test_url_is_mounted_under_the_api():
+    assert reverse("api:authorizations-check") == URL
+
+
+def test_allowed_answer_names_the_authorization(client, auth):
+    today = timezone.localdate()
+    authz = BrandAuthorizationFactory(
+        basis=BrandAuthorization.Basis.LOA_FIRST_LEVEL, valid_from=today, valid_until=today + timedelta(days=10)
+    )
+    response = _check(client, auth, seller=authz.seller_id, brand=authz.brand_id)
+    assert response.status_code == 200
+    assert response.json() == {
+        "allowed": True,
+        "reason": "Authorized (letter of authorization from the owner).",
+        "authorization": {"id": authz.pk, "basis": "loa_first_level", "valid_until": str(authz.valid_until)},
+    }
+
+
+def test_brand_by_name_case_insensitive_or_slug(client, auth):
+    authz = BrandAuthorizationFactory(brand=BrandFactory(name="Acme Shoes", slug="acme-shoes"))
+    for ref in ("acme shoes", "ACME SHOES", "acme-shoes"):
+        assert _check(client, auth, seller=authz.seller_id, brand=ref).json()["allowed"] is True
+
+
+def test_denied_with_reason_and_no_authorization(client, auth):
+    today = timezone.localdate()
+    authz = BrandAuthorizationFactory(valid_until=today - timedelta(days=1))
+    body = _check(client, auth, seller=authz.seller_id, brand=authz.brand_id).json()
+    assert body["allowed"] is False and "expired" in body["reason"] and body["authorization"] is None
+
+    body = _check(client, auth, seller=authz.seller_id, brand=authz.brand_id, country="FR").json()
+    assert body["allowed"] is False
+
+
+def test_unprotected_brand_and_suspended_seller(client, auth):
+    brand = BrandFactory(protected=False)
+    assert _check(client, auth, seller=SellerFactory().pk, brand=brand.pk).json()["allowed"] is True
+    suspended = SellerFactory(status=Seller.Status.SUSPENDED)
+    body = _check(client, auth, seller=suspended.pk, brand=brand.pk).json()
+    assert body["allowed"] is False and "suspended" in body["reason"]
+
+
+def test_missing_parameters_are_each_named(client, auth):
+    response = client.get(URL, **auth)
+    assert response.status_code == 400
+    assert set(response.json()) == {"seller", "brand", "country", "category"}
+
+
+def test_malformed_parameters_are_named(client, auth):
+    response = client.get(URL, {"seller": "abc", "brand": "x", "country": "XX", "category": "Bad Cat!"}, **auth)
+    assert response.status_code == 400
+    assert set(response.json()) == {"seller", "country", "category"}
+
+
+def test_unknown_seller_or_brand_is_a_clear_404(client, auth):
+    brand = BrandFactory()
+    response = _check(client, auth, seller=999999, brand=brand.pk)
+    assert (
+        response.status_code == 404 and "seller" in response.json()["detail"] and "999999" in response.json()["detail"]
+    )
+    response = _check(client, auth, seller=SellerFactory().pk, brand="no-such-brand")
+    assert response.status_code == 404 and "no-such-brand" in response.json()["detail"]
+
+
+def test_key_needs_the_scope(client):
+    _, key = services.api_key_create(name="flagger", scopes=[Scope.REPORTS_WRITE], actor=None)
+    authz = BrandAuthorizationFactory()
+    response = client.get(
+        URL,
+        {"seller": authz.seller_id, "brand": authz.brand_id, "country": "DE", "category": "shoes"},
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 403 and "authorizations:read" in response.json()["detail"]
+    assert client.get(URL).status_code == 401
+
+
+@pytest.mark.parametrize("extra_rights", [0, 5])
+def test_constant_query_count(client, auth, extra_rights, django_assert_num_queries):
+    authz = BrandAuthorizationFactory()
+    for _ in range(extra_rights):
+        BrandAuthorizationFactory(seller=authz.seller, brand=authz.brand, status=BrandAuthorization.Status.REVOKED)
+    _check(client, auth, seller=authz.seller_id, brand=authz.brand_id)  # the key's last_used_at is touched once
+    # key, seller, brand, authorizations
+    with django_assert_num_queries(4):
+        assert _check(client, auth, seller=authz.seller_id, brand=authz.brand.name).status_code == 200
+
+
+def test_schema_documents_the_gate(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    operation = schema["paths"]["/api/v1/authorizations/check"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"seller", "brand", "country", "category"}
+    assert {"200", "400", "404"} <= set(operation["responses"])
