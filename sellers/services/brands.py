@@ -672,3 +672,32 @@ def _fallback_reuse_flags(*, document: Document) -> list[str]:
         if near:
             flags.append(_("A near-identical image was submitted elsewhere (%(n)s match(es)).") % {"n": len(near)})
     return flags
+
+
+@dataclass(frozen=True)
+class DueWork:
+    expire: list[int]
+    remind_30: list[int]
+    remind_7: list[int]
+
+
+def authorizations_due(*, today: date | None = None, limit: int = 1000) -> DueWork:
+    """Ids of approved rights to expire or to warn about (the sweep's to-do list)."""
+    today = today or timezone.localdate()
+    approved = A.objects.filter(status=S.APPROVED, valid_until__isnull=False).order_by("valid_until", "pk")
+    ids = approved.values_list("pk", flat=True)
+    return DueWork(
+        expire=list(ids.filter(valid_until__lt=today)[:limit]),
+        remind_30=list(
+            ids.filter(
+                valid_until__gt=today + timedelta(days=7),
+                valid_until__lte=today + timedelta(days=30),
+                reminded_30_at__isnull=True,
+            )[:limit]
+        ),
+        remind_7=list(
+            ids.filter(valid_until__gte=today, valid_until__lte=today + timedelta(days=7), reminded_7_at__isnull=True)[
+                :limit
+            ]
+        ),
+    )
