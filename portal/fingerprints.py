@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import F, Func, IntegerField, Q, Value
 
 from portal.models import ImageFingerprint
 
@@ -115,8 +116,16 @@ def find_near(
     candidates = Q()
     for i, band in enumerate(bands(phash)):
         candidates |= Q(**{f"band{i}__in": [band ^ mask for mask in masks]})
-    rows = _filtered(exclude_owner, kinds).filter(candidates).values_list(*_MATCH_COLUMNS)
-    return _matches(phash, rows, max_distance)
+    rows = _filtered(exclude_owner, kinds).filter(candidates)
+    if connection.vendor == "postgresql":
+        # Check the distance in the database too, so only matches cross the wire.
+        distance = Func(
+            F("phash").bitxor(Value(to_signed(phash))),
+            template="bit_count(CAST(%(expressions)s AS bit(64)))",
+            output_field=IntegerField(),
+        )
+        rows = rows.alias(distance=distance).filter(distance__lte=max_distance)
+    return _matches(phash, rows.values_list(*_MATCH_COLUMNS), max_distance)
 
 
 def scan_near(
