@@ -109,3 +109,11 @@ def test_console_creates_a_key_shown_once_and_revokes_it(client):
     assert key.revoked_at is not None
     assert client.get(reverse("api:me"), **_auth(full)).status_code == 401
     assert AuditEvent.objects.filter(action="portal.api_key.revoked", actor=admin_user).exists()
+
+
+@pytest.mark.parametrize("actor", ["99999999999999999999999", "-1", "abc", "1.5"])
+def test_audit_events_api_rejects_bad_ids_with_a_400(client, actor):
+    _, full = services.api_key_create(name="auditor", scopes=[Scope.AUDIT_READ], actor=None)
+    response = client.get(reverse("api:audit-events"), {"actor": actor}, **_auth(full))
+    assert response.status_code == 400
+    assert "actor" in response.json()
