@@ -1,1 +1,293 @@
-"""Console: brands, trademark registrations and brand authorizations."""
+"""Console: brands, their owners, trademark registrations and the brand authorization review."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from portal.admin_site import AuditHistoryMixin
+from portal.errors import DomainError
+from sellers.models import (
+    Brand,
+    BrandAuthorization,
+    BrandImage,
+    BrandOwner,
+    BrandOwnerApiKey,
+    BrandOwnerContact,
+    BrandReferencePrice,
+    TrademarkRegistration,
+)
+from sellers.services import brands as svc
+
+
+class BrandOwnerContactInline(admin.TabularInline):
+    model = BrandOwnerContact
+    extra = 0
+
+
+class BrandOwnerApiKeyInline(admin.TabularInline):
+    model = BrandOwnerApiKey
+    extra = 0
+    autocomplete_fields = ()
+    raw_id_fields = ("api_key",)
+    verbose_name_plural = _("API keys (create keys under Portal > API keys, then link them here)")
+
+
+@admin.register(BrandOwner)
+class BrandOwnerAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("name", "country", "website", "brand_count")
+    search_fields = ("name", "contacts__email")
+    inlines = [BrandOwnerContactInline, BrandOwnerApiKeyInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(brand_count=Count("brands"))
+
+    @admin.display(description=_("brands"), ordering="brand_count")
+    def brand_count(self, obj) -> int:
+        return obj.brand_count
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = svc.brand_owner_create(name=obj.name, country=obj.country, website=obj.website, actor=request.user)
+        obj.pk = created.pk
+        obj.created_at = created.created_at
+
+
+class TrademarkInline(admin.TabularInline):
+    model = TrademarkRegistration
+    extra = 0
+    fields = ("office", "number", "owner_name", "nice_classes", "registered_on", "expires_on")
+
+
+class ReferencePriceInline(admin.TabularInline):
+    model = BrandReferencePrice
+    extra = 0
+    fields = ("category", "currency", "amount", "updated_at")
+    readonly_fields = ("updated_at",)
+
+
+class BrandImageInline(admin.TabularInline):
+    """Official images are added through ``brand_image_add`` (re-encoded and hashed), never typed in."""
+
+    model = BrandImage
+    extra = 0
+    fields = ("title", "width", "height", "phash", "sha256", "uploaded_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class BrandForm(forms.ModelForm):
+    class Meta:
+        model = Brand
+        fields = ("name", "protected", "owner")
+
+
+@admin.register(Brand)
+class BrandAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    form = BrandForm
+    list_display = ("name", "protected", "owner", "trademark_count", "authorization_count")
+    list_filter = ("protected",)
+    list_select_related = ("owner",)
+    search_fields = ("name", "slug", "trademarks__number")
+    inlines = [TrademarkInline, ReferencePriceInline, BrandImageInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                trademark_count=Count("trademarks", distinct=True),
+                authorization_count=Count("authorizations", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("trademarks"), ordering="trademark_count")
+    def trademark_count(self, obj) -> int:
+        return obj.trademark_count
+
+    @admin.display(description=_("authorizations"), ordering="authorization_count")
+    def authorization_count(self, obj) -> int:
+        return obj.authorization_count
+
+    def save_model(self, request, obj, form, change):
+        # Creation and the protected flag are audited state changes; go through the services.
+        if not change:
+            try:
+                created = svc.brand_create(name=obj.name, protected=obj.protected, owner=obj.owner, actor=request.user)
+            except ValidationError as exc:
+                raise DomainError(" ".join(exc.messages)) from exc
+            obj.pk, obj.slug, obj.created_at = created.pk, created.slug, created.created_at
+            return
+        if "protected" in form.changed_data:
+            svc.brand_set_protected(brand=obj, protected=obj.protected, actor=request.user)
+        other = [f for f in form.changed_data if f != "protected"]
+        if other:
+            obj.save(update_fields=other)
+
+
+# --- Authorization review ----------------------------------------------------------------
+
+
+def checklist_form_class(basis: str) -> type[forms.Form]:
+    fields = {key: forms.BooleanField(label=label, required=False) for key, label in svc.checklist_for(basis)}
+    fields["note"] = forms.CharField(
+        label=_("Note to the seller (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    return type("ChecklistForm", (forms.Form,), fields)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason the seller will read"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+
+@admin.register(BrandAuthorization)
+class BrandAuthorizationAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    change_form_template = "admin/sellers/brandauthorization/change_form.html"
+    list_display = ("id", "seller", "brand", "basis", "status", "valid_from", "valid_until", "created_at")
+    list_filter = ("status", "basis", ("brand", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("seller", "brand")
+    search_fields = ("seller__legal_name", "seller__trading_name", "brand__name")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ("-created_at",)
+    actions = ["start_review"]
+    fieldsets = (
+        (None, {"fields": ("seller", "brand", "basis", "status", "territories", "categories")}),
+        (_("Term"), {"fields": ("valid_from", "valid_until", "upstream_valid_until")}),
+        (
+            _("Proof as stated by the seller"),
+            {
+                "fields": (
+                    "licensor_name",
+                    "upstream_licensor_name",
+                    "supplier_name",
+                    "latest_invoice_date",
+                    "seller_note",
+                )
+            },
+        ),
+        (
+            _("Decision"),
+            {"fields": ("reviewer", "decided_at", "decision_reason", "checklist", "ended_at", "requested_by")},
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Every change goes through a service (the review panel below the form).
+        return [f.name for f in self.model._meta.fields if f.name != "id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Take the selected requests into review"), permissions=["change"])
+    def start_review(self, request, queryset):
+        done = 0
+        for authz in queryset.filter(status=BrandAuthorization.Status.REQUESTED):
+            svc.authorization_start_review(authorization=authz, actor=request.user)
+            done += 1
+        self.message_user(request, gettext("%(n)s request(s) taken into review.") % {"n": done}, messages.SUCCESS)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/decide/<str:decision>/",
+                self.admin_site.admin_view(self.decide_view),
+                name="sellers_brandauthorization_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        authz = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if authz is not None:
+            extra.update(self.review_context(request, authz))
+        extra.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def review_context(self, request, authz: BrandAuthorization, forms_with_errors: dict | None = None) -> dict:
+        S = BrandAuthorization.Status
+        flags = svc.document_flags(authorization=authz)
+        documents = [(doc, flags.get(doc.pk, [])) for doc in authz.documents.order_by("pk")]
+        trademarks = list(authz.brand.trademarks.all())
+        can_decide = self.has_change_permission(request, authz)
+        given = forms_with_errors or {}
+        return {
+            "authz": authz,
+            "review_documents": documents,
+            "reuse_flag_count": sum(len(f) for _doc, f in documents),
+            "brand_trademarks": trademarks,
+            "brand_owner": authz.brand.owner,
+            "can_decide": can_decide,
+            "is_open": authz.status in (S.REQUESTED, S.IN_REVIEW),
+            "is_requested": authz.status == S.REQUESTED,
+            "is_approved": authz.status == S.APPROVED,
+            "checklist_form": given.get("approve") or checklist_form_class(authz.basis)(prefix="approve"),
+            "reject_form": given.get("reject") or ReasonForm(prefix="reject"),
+            "revoke_form": given.get("revoke") or ReasonForm(prefix="revoke"),
+        }
+
+    def decide_view(self, request, object_id, decision):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        authz = get_object_or_404(BrandAuthorization.objects.select_related("seller", "brand"), pk=object_id)
+        if not self.has_change_permission(request, authz):
+            raise PermissionDenied
+        change_url = reverse("admin:sellers_brandauthorization_change", args=[authz.pk])
+        form = None
+        try:
+            if decision == "start_review":
+                svc.authorization_start_review(authorization=authz, actor=request.user)
+                done = gettext("Taken into review.")
+            elif decision == "approve":
+                form = checklist_form_class(authz.basis)(request.POST, prefix="approve")
+                form.is_valid()
+                confirmed = [key for key, _label in svc.checklist_for(authz.basis) if form.cleaned_data.get(key)]
+                svc.authorization_approve(
+                    authorization=authz, actor=request.user, checklist=confirmed, note=form.cleaned_data.get("note", "")
+                )
+                done = gettext("Approved. The seller has been told.")
+            elif decision in ("reject", "revoke"):
+                form = ReasonForm(request.POST, prefix=decision)
+                if not form.is_valid():
+                    raise DomainError(gettext("Give a reason the seller can read."))
+                service = svc.authorization_reject if decision == "reject" else svc.authorization_revoke
+                service(authorization=authz, actor=request.user, reason=form.cleaned_data["reason"])
+                done = (
+                    gettext("Rejected. The seller has been told why.")
+                    if decision == "reject"
+                    else gettext("Revoked. The seller has been told why; their listings of the brand are restricted.")
+                )
+            else:
+                raise DomainError(gettext("Unknown decision."))
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            # Show the screen again with what the officer ticked or typed, nothing lost.
+            extra = self.review_context(request, authz, forms_with_errors={decision: form} if form else None)
+            extra.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+            return super().change_view(_as_get(request), str(authz.pk), "", extra)
+        self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
+
+
+def _as_get(request):
+    # Render the change page (a GET screen) from within the POST that failed.
+    request.method = "GET"
+    return request

@@ -1,0 +1,188 @@
+"""The console review screen: checklist, reuse flags, approve / reject / revoke through services."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils.html import escape
+
+from portal.models import AuditEvent
+from portal.roles import Role
+from sellers.models import Brand, BrandAuthorization, Document, TrademarkRegistration
+from sellers.services.brands import checklist_for
+from tests.factories import staff
+from tests.helpers import login_staff
+from tests.sellers.brand_helpers import B, full_checklist, terms_for
+from tests.sellers.factories import BrandAuthorizationFactory, BrandFactory, DocumentFactory, seller_with_member
+
+pytestmark = pytest.mark.django_db
+S = BrandAuthorization.Status
+
+
+@pytest.fixture
+def officer_client(client):
+    login_staff(client, staff(Role.VETTING_OFFICER))
+    return client
+
+
+def _request_today(basis=B.LOA_FIRST_LEVEL):
+    from django.utils import timezone
+
+    from sellers.services.brands import authorization_request
+    from tests.sellers.brand_helpers import documents_for
+
+    today = timezone.localdate()
+    seller, member = seller_with_member()
+    overrides = {}
+    if basis in (B.LOA_FIRST_LEVEL, B.LOA_SECOND_LEVEL):
+        overrides = {"valid_from": today, "valid_until": today.replace(year=today.year + 1)}
+    if basis == B.LOA_SECOND_LEVEL:
+        overrides["upstream_valid_until"] = today.replace(year=today.year + 2)
+    if basis == B.DISTRIBUTOR_INVOICES:
+        overrides["latest_invoice_date"] = today
+    return authorization_request(
+        seller=seller,
+        brand=BrandFactory(),
+        terms=terms_for(basis, **overrides),
+        documents=documents_for(seller, basis),
+        actor=member,
+    )
+
+
+def _change_url(authz):
+    return reverse("admin:sellers_brandauthorization_change", args=[authz.pk])
+
+
+def _decide_url(authz, decision):
+    return reverse("admin:sellers_brandauthorization_decide", args=[authz.pk, decision])
+
+
+def test_changelist_has_constant_queries(officer_client, django_assert_max_num_queries):
+    for _ in range(3):
+        BrandAuthorizationFactory()
+    url = reverse("admin:sellers_brandauthorization_changelist")
+    officer_client.get(url)
+    with django_assert_max_num_queries(16) as few:
+        first = officer_client.get(url)
+    for _ in range(10):
+        BrandAuthorizationFactory()
+    with django_assert_max_num_queries(len(few)):
+        second = officer_client.get(url)
+    assert first.status_code == second.status_code == 200
+
+
+@pytest.mark.parametrize("basis", list(B))
+def test_review_screen_shows_the_basis_checklist(officer_client, basis):
+    authz = _request_today(basis)
+    TrademarkRegistration.objects.create(brand=authz.brand, office="EUIPO", number="018000001", owner_name="Acme AG")
+    page = officer_client.get(_change_url(authz)).content.decode()
+    for _key, label in checklist_for(basis):
+        assert escape(str(label)) in page
+    assert "018000001" in page
+    assert "Take into review" in page
+
+
+def test_reused_document_is_flagged_on_the_review_screen(officer_client):
+    authz = _request_today()
+    letter = authz.documents.get()
+    Document.objects.filter(pk=letter.pk).update(sha256="cd" * 32)
+    DocumentFactory(kind=Document.Kind.LETTER_OF_AUTHORIZATION, sha256="cd" * 32)
+    page = officer_client.get(_change_url(authz)).content.decode()
+    assert "reuse flag" in page
+
+
+def test_approve_needs_the_whole_checklist_and_keeps_the_ticks(officer_client):
+    authz = _request_today()
+    items = full_checklist(authz.basis)
+    partial = {f"approve-{key}": "on" for key in items[:2]}
+    response = officer_client.post(_decide_url(authz, "approve"), partial)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Confirm every checklist item" in page
+    assert page.count("checked") >= 2
+    authz.refresh_from_db()
+    assert authz.status == S.REQUESTED
+
+    response = officer_client.post(
+        _decide_url(authz, "approve"), {**{f"approve-{key}": "on" for key in items}, "approve-note": "Fine."}
+    )
+    assert response.status_code == 302
+    authz.refresh_from_db()
+    assert authz.status == S.APPROVED and authz.decision_reason == "Fine."
+    assert AuditEvent.objects.filter(action="seller.authorization.approved", target_id=str(authz.pk)).exists()
+
+
+def test_start_review_then_reject_with_reason(officer_client, django_capture_on_commit_callbacks):
+    authz = _request_today()
+    assert officer_client.post(_decide_url(authz, "start_review")).status_code == 302
+    authz.refresh_from_db()
+    assert authz.status == S.IN_REVIEW
+
+    response = officer_client.post(_decide_url(authz, "reject"), {"reject-reason": ""})
+    assert response.status_code == 200 and "Give a reason" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        officer_client.post(_decide_url(authz, "reject"), {"reject-reason": "The letter is not signed."})
+    authz.refresh_from_db()
+    assert authz.status == S.REJECTED and authz.decision_reason == "The letter is not signed."
+    assert "The letter is not signed." in mail.outbox[-1].body
+
+
+def test_revoke_from_the_screen(officer_client):
+    authz = BrandAuthorizationFactory()
+    assert "Revoke" in officer_client.get(_change_url(authz)).content.decode()
+    officer_client.post(_decide_url(authz, "revoke"), {"revoke-reason": "Counterfeits found in a test buy."})
+    authz.refresh_from_db()
+    assert authz.status == S.REVOKED
+
+
+def test_changelist_action_takes_requests_into_review(officer_client):
+    authz = _request_today()
+    officer_client.post(
+        reverse("admin:sellers_brandauthorization_changelist"),
+        {"action": "start_review", "_selected_action": [authz.pk]},
+    )
+    authz.refresh_from_db()
+    assert authz.status == S.IN_REVIEW
+
+
+@pytest.mark.parametrize("role", [Role.MODERATOR, Role.AUDITOR])
+def test_readers_cannot_decide(client, role):
+    user = staff(role)
+    if role == Role.AUDITOR:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from portal.models import AuditorAccess
+
+        now = timezone.now()
+        AuditorAccess.objects.create(
+            user=user, firm="Example", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=1)
+        )
+    login_staff(client, user)
+    authz = _request_today()
+    page = client.get(_change_url(authz))
+    assert page.status_code == 200 and "Approve" not in page.content.decode()
+    response = client.post(_decide_url(authz, "reject"), {"reject-reason": "no"})
+    assert response.status_code == 403
+    authz.refresh_from_db()
+    assert authz.status == S.REQUESTED
+
+
+def test_brand_created_in_the_console_is_audited(officer_client):
+    response = officer_client.post(
+        reverse("admin:sellers_brand_add"),
+        {
+            "name": "Nordlicht",
+            "protected": "on",
+            "trademarks-TOTAL_FORMS": "0",
+            "trademarks-INITIAL_FORMS": "0",
+            "reference_prices-TOTAL_FORMS": "0",
+            "reference_prices-INITIAL_FORMS": "0",
+            "images-TOTAL_FORMS": "0",
+            "images-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    brand = Brand.objects.get(name="Nordlicht")
+    assert brand.slug == "nordlicht" and brand.protected
+    assert AuditEvent.objects.filter(action="seller.brand.created", target_id=str(brand.pk)).exists()
