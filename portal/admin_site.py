@@ -94,6 +94,16 @@ class HallmarkAdminSite(admin.AdminSite):
             admin_class = type(admin_class.__name__, (AuditHistoryMixin, admin_class), {})
         return super().register(model_or_iterable, admin_class, **options)
 
+    def get_urls(self):
+        from portal import audit_views
+
+        return audit_views.console_urls(self) + super().get_urls()
+
+    def get_app_list(self, request, app_label=None):
+        from portal import audit_views
+
+        return audit_views.with_audit_pages(request, super().get_app_list(request, app_label), app_label)
+
     def each_context(self, request):
         ctx = super().each_context(request)
         ctx["hallmark_read_only"] = request.user.is_authenticated and is_auditor(request.user)

@@ -202,3 +202,24 @@ class ImageFingerprint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_type}:{self.object_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """The head of the audit chain at the end of one UTC day, recorded the next morning.
+
+    An auditor who kept an export listing these can later prove that nothing
+    up to a checkpoint changed: the event at ``seq`` must still hash to ``hash``.
+    """
+
+    day = models.DateField(unique=True, editable=False)
+    seq = models.BigIntegerField(editable=False, help_text=_("last event of the day (0: none yet)"))
+    hash = models.CharField(max_length=64, editable=False)
+    events_that_day = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("audit checkpoint")
+
+    def __str__(self) -> str:
+        return f"{self.day}: #{self.seq} {self.hash[:12]}…"

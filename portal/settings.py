@@ -331,6 +331,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "portal.tasks.sweep_outbox", "schedule": 300.0},
     "auditors-expire": {"task": "portal.tasks.expire_auditors", "schedule": 600.0},
+    "audit-checkpoints": {"task": "portal.tasks.record_audit_checkpoints", "schedule": 3600.0},
     "sellers-authorization-sweep": {"task": "sellers.tasks.authorization_sweep", "schedule": 3600.0},
 }
 

@@ -62,3 +62,15 @@ def expire_auditors() -> int:
     from portal.services import auditors_expire
 
     return auditors_expire()
+
+
+@shared_task(acks_late=True)
+def record_audit_checkpoints() -> int:
+    """Record the head hash of every whole UTC day not yet checkpointed (hourly; idempotent)."""
+    from portal.checkpoints import ChainBroken, checkpoints_record
+
+    try:
+        return len(checkpoints_record())
+    except ChainBroken as exc:
+        logger.error("no audit checkpoint recorded: %s", exc)
+        raise

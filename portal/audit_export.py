@@ -1,0 +1,256 @@
+"""Audit exports: CSV and JSON Lines, streamed, each event carrying what recomputes its hash.
+
+Memory stays flat however long the chain is: events are read in keyset
+chunks (``seq > last``) and written as they come, through a
+``StreamingHttpResponse``. The range is fixed when the export starts (the
+head at that moment), so events written during a long download do not
+shift it, and the export itself is an audit event written before the first
+byte leaves.
+
+JSON Lines: one object per line, ``record`` says which kind:
+
+- ``export`` (first line): format, who, when, filters, ``first_seq``/``last_seq``,
+  and ``contiguous`` (true when only a time or seq range was asked, so the
+  events link to each other and gaps are errors);
+- ``event``: the fields of README "Verifying the audit trail yourself";
+- ``checkpoint``: each daily head (``day``, ``seq``, ``hash``) up to the range's end;
+- ``end`` (last line): the number of events written, so truncation shows.
+
+CSV: one header row, then the same records with a ``record`` column; ``changes``
+holds the JSON text, ``meta`` the JSON of the export/end records, an empty
+``actor_id``/``ip``/``redacted_at`` means null. Values are written exactly as
+stored (no spreadsheet formula escaping: it would change what is hashed), so
+open the file in a spreadsheet only with formulas disabled.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal import audit
+from portal.models import AuditCheckpoint, AuditEvent
+
+FORMAT = "hallmark-audit-export/1"
+CHUNK_SIZE = 2000
+
+EVENT_FIELDS = (
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_display",
+    "actor_role",
+    "action",
+    "target_type",
+    "target_id",
+    "target_display",
+    "changes",
+    "reason",
+    "request_id",
+    "ip",
+    "payload_digest",
+    "prev_hash",
+    "hash",
+    "redacted_at",
+)
+CSV_COLUMNS = ("record", *EVENT_FIELDS, "day", "meta")
+
+# Filters that keep the exported events a contiguous piece of the chain.
+RANGE_FILTERS = frozenset({"since", "until", "from_seq", "to_seq"})
+
+
+class AuditEventFilterSet(django_filters.FilterSet):
+    """The one set of audit filters: console explorer, exports and the API."""
+
+    since = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label=_("From (date and time, UTC)")
+    )
+    until = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label=_("Until (date and time, UTC, exclusive)")
+    )
+    actor = django_filters.NumberFilter(field_name="actor_id", label=_("Actor id"))
+    actor_name = django_filters.CharFilter(field_name="actor_display", label=_("Actor (user name or “system”)"))
+    actor_role = django_filters.CharFilter(field_name="actor_role", label=_("Actor's role"))
+    action = django_filters.CharFilter(field_name="action", label=_("Action (exact)"))
+    action_prefix = django_filters.CharFilter(
+        field_name="action", lookup_expr="startswith", label=_("Action starts with")
+    )
+    target_type = django_filters.CharFilter(field_name="target_type", label=_("Target type (e.g. sellers.seller)"))
+    target_id = django_filters.CharFilter(field_name="target_id", label=_("Target id"))
+    from_seq = django_filters.NumberFilter(field_name="seq", lookup_expr="gte", label=_("From event #"))
+    to_seq = django_filters.NumberFilter(field_name="seq", lookup_expr="lte", label=_("Up to event #"))
+
+    class Meta:
+        model = AuditEvent
+        fields: list[str] = []
+
+
+def active_filters(filterset: AuditEventFilterSet) -> dict[str, str]:
+    return {
+        name: (audit.format_time(value) if hasattr(value, "astimezone") else str(value))
+        for name, value in filterset.form.cleaned_data.items()
+        if value not in (None, "")
+    }
+
+
+# --- Rows ------------------------------------------------------------------------------
+
+
+def event_record(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **row,
+        "created_at": audit.format_time(row["created_at"]),
+        "ip": row["ip"] or None,
+        "redacted_at": audit.format_time(row["redacted_at"]) if row["redacted_at"] else None,
+    }
+
+
+def iter_events(queryset: QuerySet, *, chunk_size: int = CHUNK_SIZE) -> Iterator[dict[str, Any]]:
+    """Events of ``queryset`` in chain order, ``chunk_size`` rows in memory at a time."""
+    last_seq = 0
+    base = queryset.order_by().values(*EVENT_FIELDS)
+    while True:
+        chunk = list(base.filter(seq__gt=last_seq).order_by("seq")[:chunk_size])
+        if not chunk:
+            return
+        for row in chunk:
+            yield event_record(row)
+        last_seq = chunk[-1]["seq"]
+
+
+def checkpoint_records(upto_seq: int) -> Iterator[dict[str, Any]]:
+    for day, seq, digest in (
+        AuditCheckpoint.objects.filter(seq__lte=upto_seq).order_by("day").values_list("day", "seq", "hash")
+    ):
+        yield {"record": "checkpoint", "day": day.isoformat(), "seq": seq, "hash": digest}
+
+
+@dataclass
+class Export:
+    """One export: its fixed range, its filters, and the records it yields."""
+
+    queryset: QuerySet
+    filters: dict[str, str]
+    first_seq: int
+    last_seq: int
+    generated_by: str
+    generated_at: str = field(default_factory=lambda: audit.format_time(timezone.now()))
+    chunk_size: int | None = None  # None: the module's CHUNK_SIZE at export time
+
+    @property
+    def contiguous(self) -> bool:
+        return set(self.filters) <= RANGE_FILTERS
+
+    def header(self) -> dict[str, Any]:
+        return {
+            "record": "export",
+            "format": FORMAT,
+            "generated_at": self.generated_at,
+            "generated_by": self.generated_by,
+            "filters": self.filters,
+            "first_seq": self.first_seq,
+            "last_seq": self.last_seq,
+            "contiguous": self.contiguous,
+            "genesis_hash": audit.GENESIS_HASH,
+        }
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        yield self.header()
+        count = 0
+        head = None
+        events = self.queryset.filter(seq__gte=self.first_seq, seq__lte=self.last_seq)
+        for event in iter_events(events, chunk_size=self.chunk_size or CHUNK_SIZE):
+            count += 1
+            head = event["hash"]
+            yield {"record": "event", **event}
+        yield from checkpoint_records(self.last_seq)
+        yield {"record": "end", "events": count, "last_hash": head}
+
+
+def prepare(*, filterset: AuditEventFilterSet, user) -> Export:
+    """Fix the export's range now; the caller records the export event."""
+    queryset = filterset.qs
+    head = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    bounds = queryset.filter(seq__lte=head).order_by("seq").values_list("seq", flat=True)
+    first = bounds.first()
+    last = bounds.last() if first is not None else None
+    return Export(
+        queryset=queryset,
+        filters=active_filters(filterset),
+        first_seq=first or 0,
+        last_seq=last or 0,
+        generated_by=user.get_username() if getattr(user, "pk", None) else "system",
+    )
+
+
+# --- Encodings -------------------------------------------------------------------------
+
+
+def jsonl_lines(export: Export) -> Iterator[bytes]:
+    for rec in export.records():
+        yield json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+class _Line:
+    """A file-like object whose ``write`` hands back the line csv.writer produced."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(export: Export) -> Iterator[bytes]:
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield writer.writerow(CSV_COLUMNS).encode("utf-8")
+    for rec in export.records():
+        kind = rec["record"]
+        row = dict.fromkeys(CSV_COLUMNS, "")
+        row["record"] = kind
+        if kind == "event":
+            for name in EVENT_FIELDS:
+                value = rec[name]
+                if name == "changes":
+                    row[name] = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                else:
+                    row[name] = "" if value is None else str(value)
+        elif kind == "checkpoint":
+            row.update(day=rec["day"], seq=str(rec["seq"]), hash=rec["hash"])
+        else:
+            row["meta"] = json.dumps(
+                {k: v for k, v in rec.items() if k != "record"}, ensure_ascii=False, separators=(",", ":")
+            )
+        yield writer.writerow([row[c] for c in CSV_COLUMNS]).encode("utf-8")
+
+
+FORMATS = {
+    "jsonl": ("application/x-ndjson; charset=utf-8", "jsonl", jsonl_lines),
+    "csv": ("text/csv; charset=utf-8", "csv", csv_lines),
+}
+
+
+def export_response(*, filterset: AuditEventFilterSet, user, fmt: str, via: str) -> StreamingHttpResponse:
+    """Record the export as an audit event, then stream it."""
+    content_type, extension, encode = FORMATS[fmt]
+    export = prepare(filterset=filterset, user=user)
+    audit.record(
+        action=audit.PortalAction.AUDIT_EXPORTED,
+        actor=user,
+        target_type="portal.auditevent",
+        target_id=f"{export.first_seq}-{export.last_seq}",
+        target_display=f"audit events {export.first_seq} to {export.last_seq}",
+        changes={"format": fmt, "filters": export.filters, "via": via},
+    )
+    response = StreamingHttpResponse(encode(export), content_type=content_type)
+    name = f"hallmark-audit-{export.first_seq}-{export.last_seq}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

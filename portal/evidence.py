@@ -1,0 +1,218 @@
+"""Evidence packs: one zip per seller or case for an auditor to take away.
+
+A pack holds the object's timeline (every audit event about it and the
+objects that belong to it, with the fields that recompute each hash), the
+daily checkpoint covering the newest of those events, and the sections an app
+contributes (decisions and statements of reasons, documents' metadata and
+hashes…), plus a manifest with each file's SHA-256.
+
+Apps contribute providers from their own ``evidence.py`` module, found with
+``autodiscover_modules("evidence")``, so the portal imports no app::
+
+    @evidence.register
+    class SellerEvidence(evidence.Provider):
+        target_type = "sellers.seller"
+        ...
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+
+from portal import audit
+from portal.audit_export import iter_events
+from portal.models import AuditCheckpoint, AuditEvent
+
+PACK_FORMAT = "hallmark-evidence-pack/1"
+
+
+@dataclass
+class Section:
+    """One file of the pack: ``rows`` (a list of dicts, written as JSON) or raw ``text``."""
+
+    filename: str
+    title: str
+    rows: list[dict[str, Any]] | None = None
+    text: str | None = None
+
+    def content(self) -> bytes:
+        if self.rows is not None:
+            return json.dumps(self.rows, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+        return (self.text or "").encode("utf-8")
+
+
+class Provider:
+    """What an app knows about one kind of object. Subclass and ``register``."""
+
+    target_type: str = ""  # audit target_type, e.g. "sellers.seller"
+
+    def get_object(self, target_id: str):
+        raise NotImplementedError
+
+    def label(self, obj) -> str:
+        return str(obj)
+
+    def related_targets(self, obj) -> Iterable[tuple[str, str]]:
+        """(target_type, target_id) pairs whose events belong in this object's timeline."""
+        return [(self.target_type, str(obj.pk))]
+
+    def sections(self, obj) -> Iterable[Section]:
+        return []
+
+
+_PROVIDERS: dict[str, Provider] = {}
+_discovered = False
+
+
+def register(provider_cls: type[Provider]) -> type[Provider]:
+    if not provider_cls.target_type:
+        raise ValueError(f"{provider_cls.__name__} needs a target_type")
+    existing = _PROVIDERS.get(provider_cls.target_type)
+    if existing is not None and type(existing).__qualname__ != provider_cls.__qualname__:
+        raise ValueError(f"an evidence provider for {provider_cls.target_type!r} is already registered")
+    _PROVIDERS[provider_cls.target_type] = provider_cls()
+    return provider_cls
+
+
+def _discover() -> None:
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("evidence")
+        _discovered = True
+
+
+def provider_for(target_type: str) -> Provider | None:
+    _discover()
+    return _PROVIDERS.get(target_type)
+
+
+def providers() -> dict[str, Provider]:
+    _discover()
+    return dict(_PROVIDERS)
+
+
+# --- Timeline ----------------------------------------------------------------------
+
+
+def targets_query(targets: Iterable[tuple[str, str]]) -> Q:
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for target_type, target_id in targets:
+        grouped[target_type].add(str(target_id))
+    query = Q(pk__in=[])
+    for target_type, ids in grouped.items():
+        query |= Q(target_type=target_type, target_id__in=sorted(ids))
+    return query
+
+
+def timeline(target_type: str, target_id: str, obj=None) -> QuerySet:
+    """Events about the object and, through its provider, the objects that belong to it."""
+    provider = provider_for(target_type)
+    targets: list[tuple[str, str]] = [(target_type, str(target_id))]
+    if provider is not None and obj is not None:
+        targets += list(provider.related_targets(obj))
+    return AuditEvent.objects.filter(targets_query(targets)).order_by("seq")
+
+
+def covering_checkpoint(seq: int) -> dict[str, Any]:
+    """The first daily checkpoint at or after ``seq``; without one yet, the current head."""
+    checkpoint = AuditCheckpoint.objects.filter(seq__gte=seq).order_by("day").first() if seq else None
+    if checkpoint is not None:
+        return {
+            "kind": "daily checkpoint",
+            "day": checkpoint.day.isoformat(),
+            "seq": checkpoint.seq,
+            "hash": checkpoint.hash,
+        }
+    head = AuditEvent.objects.order_by("-seq").values("seq", "hash").first() or {"seq": 0, "hash": audit.GENESIS_HASH}
+    return {
+        "kind": "current head (no daily checkpoint covers these events yet)",
+        "day": None,
+        "seq": head["seq"],
+        "hash": head["hash"],
+    }
+
+
+def _timeline_csv(events: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["seq", "created_at", "actor", "role", "action", "target", "reason", "changes"])
+    for ev in events:
+        writer.writerow(
+            [
+                ev["seq"],
+                ev["created_at"],
+                ev["actor_display"],
+                ev["actor_role"],
+                ev["action"],
+                f"{ev['target_type']}:{ev['target_id']} {ev['target_display']}".strip(),
+                ev["reason"],
+                json.dumps(ev["changes"], ensure_ascii=False, sort_keys=True),
+            ]
+        )
+    return out.getvalue()
+
+
+# --- The pack ----------------------------------------------------------------------
+
+
+def build_pack(*, provider: Provider, obj, user) -> tuple[str, bytes]:
+    """Return (file name, zip bytes). Packs are per object, so they fit in memory."""
+    events = list(iter_events(timeline(provider.target_type, str(obj.pk), obj)))
+    last_seq = max((ev["seq"] for ev in events), default=0)
+    files: dict[str, bytes] = {
+        "timeline.jsonl": b"".join(
+            json.dumps({"record": "event", **ev}, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+            for ev in events
+        ),
+        "timeline.csv": _timeline_csv(events).encode("utf-8"),
+        "checkpoint.json": json.dumps(covering_checkpoint(last_seq), indent=2).encode(),
+    }
+    titles = {
+        "timeline.jsonl": "audit events, oldest first, each with the fields that recompute its hash",
+        "timeline.csv": "the same timeline for reading",
+        "checkpoint.json": "the chain checkpoint covering the newest event in the timeline",
+    }
+    for section in provider.sections(obj):
+        files[section.filename] = section.content()
+        titles[section.filename] = section.title
+    manifest = {
+        "format": PACK_FORMAT,
+        "object": {"type": provider.target_type, "id": str(obj.pk), "label": provider.label(obj)},
+        "generated_at": audit.format_time(timezone.now()),
+        "generated_by": user.get_username(),
+        "events": len(events),
+        "files": [
+            {"name": name, "title": titles[name], "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            for name, data in files.items()
+        ],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        for name, data in files.items():
+            archive.writestr(name, data)
+    safe_type = provider.target_type.replace(".", "-")
+    return f"evidence-{safe_type}-{obj.pk}.zip", buffer.getvalue()
+
+
+def record_download(*, provider: Provider, obj, user, filename: str) -> AuditEvent:
+    return audit.record(
+        action=audit.PortalAction.AUDIT_EXPORTED,
+        actor=user,
+        target_type=provider.target_type,
+        target_id=str(obj.pk),
+        target_display=provider.label(obj),
+        changes={"format": "evidence_pack", "file": filename},
+    )
