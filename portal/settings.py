@@ -333,6 +333,8 @@ CELERY_BEAT_SCHEDULE = {
     "auditors-expire": {"task": "portal.tasks.expire_auditors", "schedule": 600.0},
     "audit-checkpoints": {"task": "portal.tasks.record_audit_checkpoints", "schedule": 3600.0},
     "sellers-authorization-sweep": {"task": "sellers.tasks.authorization_sweep", "schedule": 3600.0},
+    "sellers-recertification-sweep": {"task": "sellers.tasks.recertification_sweep", "schedule": 3600.0},
+    "sellers-retention-sweep": {"task": "sellers.tasks.retention_sweep", "schedule": 86400.0},
 }
 
 # --- REST API ------------------------------------------------------------------------
@@ -361,7 +363,7 @@ SPECTACULAR_SETTINGS = {
 # --- Hallmark ----------------------------------------------------------------------
 # Payment accounts and similar KYB secrets are encrypted with this key (Fernet).
 HALLMARK_FIELD_KEY = env("HALLMARK_FIELD_KEY") or (
-    "" if PRODUCTION else "ZW1iZWRkZWQtaW5zZWN1cmUta2V5LW5vdC1mb3ItcHJvZA=="
+    "" if PRODUCTION else "aGFsbG1hcmstZW1iZWRkZWQtZGVtby1maWVsZC1rZXk="
 )
 if PRODUCTION:
     _require("HALLMARK_FIELD_KEY", HALLMARK_FIELD_KEY)

@@ -29,3 +29,28 @@ class BrandAction(enum.StrEnum):
     AUTHORIZATION_REVOKED = "seller.authorization.revoked"
     AUTHORIZATION_EXPIRED = "seller.authorization.expired"
     AUTHORIZATION_EXPIRY_REMINDED = "seller.authorization.expiry_reminded"
+
+
+@register_actions
+class OnboardingAction(enum.StrEnum):
+    INVITATION_CREATED = "seller.invitation.created"
+    INVITATION_ACCEPTED = "seller.invitation.accepted"
+    INVITATION_REVOKED = "seller.invitation.revoked"
+    APPLICATION_SAVED = "seller.application.saved"
+    APPLICATION_SUBMITTED = "seller.application.submitted"
+    APPLICATION_ASSIGNED = "seller.application.assigned"
+    APPLICATION_CHECKED = "seller.application.checked"
+    APPLICATION_CHANGES_REQUESTED = "seller.application.changes_requested"
+    APPLICATION_APPROVED = "seller.application.approved"
+    APPLICATION_REJECTED = "seller.application.rejected"
+    APPLICATION_WITHDRAWN = "seller.application.withdrawn"
+    PAYMENT_ACCOUNT_REVEALED = "seller.application.payment_account_revealed"
+    DOCUMENT_UPLOADED = "seller.document.uploaded"
+    DOCUMENT_ACCEPTED = "seller.document.accepted"
+    DOCUMENT_REJECTED = "seller.document.rejected"
+    DOCUMENT_DOWNLOADED = "seller.document.downloaded"
+    RECERTIFICATION_OPENED = "seller.recertification.opened"
+    RECERTIFICATION_REMINDED = "seller.recertification.reminded"
+    RECERTIFICATION_STARTED = "seller.recertification.started"
+    RECERTIFICATION_COMPLETED = "seller.recertification.completed"
+    RECERTIFICATION_LAPSED = "seller.recertification.lapsed"

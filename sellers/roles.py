@@ -18,6 +18,17 @@ extend(
     Role.SENIOR_MODERATOR,
     {"sellers.seller": ("view", "change"), "sellers.brand": VIEW, "sellers.brandauthorization": VIEW},
 )
+# Onboarding and vetting (issue 3): officers run the queue, invite, and alone see payment accounts unmasked.
+extend(
+    Role.VETTING_OFFICER,
+    {
+        "sellers.invitation": READ_WRITE,
+        "sellers.application": ("view", "change"),
+        "sellers.applicationcheck": ("view", "change"),
+        "sellers.recertification": VIEW,
+        "sellers.view_payment_account": None,
+    },
+)
 # Brand registry and authorizations (issue 4): officers keep the registry; moderators read it to judge listings.
 _BRAND_REGISTRY = (
     "sellers.brandowner",

@@ -16,9 +16,12 @@ from sellers.models.brands import (
     TrademarkRegistration,
 )
 from sellers.models.documents import Document
+from sellers.models.onboarding import Application, ApplicationCheck, Invitation, Recertification
 from sellers.models.seller import Seller, SellerMember
 
 __all__ = [
+    "Application",
+    "ApplicationCheck",
     "Brand",
     "BrandAuthorization",
     "BrandImage",
@@ -27,6 +30,8 @@ __all__ = [
     "BrandOwnerContact",
     "BrandReferencePrice",
     "Document",
+    "Invitation",
+    "Recertification",
     "Seller",
     "SellerMember",
     "TrademarkRegistration",

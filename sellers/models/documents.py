@@ -42,6 +42,9 @@ class Document(models.Model):
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     phash = models.BigIntegerField(null=True, blank=True, db_index=True, help_text=_("64-bit perceptual hash"))
     rejection_reason = models.TextField(blank=True)
+    issued_on = models.DateField(
+        _("date of issue"), null=True, blank=True, help_text=_("as stated by the uploader (proof of address)")
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

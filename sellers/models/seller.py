@@ -32,6 +32,9 @@ class Seller(models.Model):
         blank=True,
         help_text=_("When the seller was terminated or left; KYB data is deleted 6 months later."),
     )
+    kyb_deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the retention sweep deleted the KYB data and documents.")
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

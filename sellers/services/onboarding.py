@@ -1,0 +1,691 @@
+"""Invitations, applications, vetting decisions, recertification and retention."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import audit
+from portal.errors import DomainError, InvalidTransition, PermissionDeniedError
+from portal.models import AuditEvent, ImageFingerprint
+from portal.notifications import notify
+from portal.roles import Role
+from sellers import crypto
+from sellers.audit_actions import OnboardingAction, SellerAction
+from sellers.models import Application, ApplicationCheck, Document, Invitation, Recertification, Seller, SellerMember
+from sellers.models.onboarding import (
+    DECISION_DAYS,
+    INVITATION_DAYS,
+    RECERTIFY_DAYS,
+    RETENTION_DAYS,
+    SELF_CERTIFICATION_VERSION,
+    SUSPEND_AFTER_DAYS,
+)
+from sellers.services.documents import document_delete_files
+from sellers.services.seller import seller_activate, seller_reinstate, seller_suspend
+
+A = Application.Status
+Req = ApplicationCheck.Requirement
+
+# The wizard's steps, in order; "documents", "certification" and "review" are not data steps.
+DATA_STEPS = ("business", "contacts", "representative", "payment")
+REQUIRED_DOCUMENTS = (
+    Document.Kind.ID_DOCUMENT,
+    Document.Kind.BUSINESS_REGISTRATION,
+    Document.Kind.PROOF_OF_ADDRESS,
+    Document.Kind.TAX_DOCUMENT,
+)
+PROOF_OF_ADDRESS_MAX_AGE_DAYS = 183
+
+
+def _url(name: str, *args) -> str:
+    return settings.HALLMARK_SITE_URL.rstrip("/") + reverse(name, args=args)
+
+
+def _notify_seller(seller: Seller, *, kind: str, subject: str, template: str, context: dict, target=None) -> None:
+    if not seller.contact_email:
+        return
+    notify(
+        kind=kind,
+        to_email=seller.contact_email,
+        subject=subject,
+        template=template,
+        context={"seller": seller, "status_url": _url("sellers:status"), **context},
+        target=target or seller,
+    )
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- invitations --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_create(*, email: str, business_name: str = "", actor) -> tuple[Invitation, str]:
+    """Invite a business by e-mail. Returns the invitation and the raw token (sent, never stored)."""
+    email = email.strip().lower()
+    if get_user_model().objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
+        raise DomainError(_("An account with this e-mail address already exists."))
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        email=email,
+        business_name=business_name.strip(),
+        token_hash=hash_token(token),
+        created_by=actor,
+        created_at=now,
+        expires_at=now + timedelta(days=INVITATION_DAYS),
+    )
+    audit.record(
+        action=OnboardingAction.INVITATION_CREATED,
+        actor=actor,
+        target=invitation,
+        changes={"email": email, "business_name": invitation.business_name},
+    )
+    notify(
+        kind="sellers.invitation",
+        to_email=email,
+        subject=_("You are invited to sell on our marketplace"),
+        template="emails/sellers/invitation.txt",
+        context={
+            "invitation": invitation,
+            "accept_url": _url("sellers:invitation-accept", token),
+            "days": INVITATION_DAYS,
+        },
+        target=invitation,
+    )
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.state != "open":
+        raise InvalidTransition(_("Only an open invitation can be revoked (this one is %s).") % invitation.state_label)
+    invitation.revoked_at = timezone.now()
+    invitation.revoked_by = actor
+    invitation.save(update_fields=["revoked_at", "revoked_by"])
+    audit.record(action=OnboardingAction.INVITATION_REVOKED, actor=actor, target=invitation)
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation:
+    """The open invitation for a token, or a DomainError saying plainly why not."""
+    invitation = Invitation.objects.filter(token_hash=hash_token(token or "")).first()
+    if invitation is None:
+        raise DomainError(_("This invitation link is not valid. Check that you copied the whole link."), code="unknown")
+    state = invitation.state
+    if state == "accepted":
+        raise DomainError(_("This invitation has already been used. Sign in with the account it created."), code=state)
+    if state == "revoked":
+        raise DomainError(_("This invitation was withdrawn. Ask your contact for a new one."), code=state)
+    if state == "expired":
+        raise DomainError(
+            _("This invitation expired on %(date)s. Ask your contact for a new one.")
+            % {"date": invitation.expires_at.date().isoformat()},
+            code=state,
+        )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str, first_name: str = "", last_name: str = ""):
+    """Create the seller's user, its Seller (onboarding) and a draft application."""
+    found = invitation_for_token(token)
+    invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+    invitation_for_token(token)  # re-check under the lock: two clicks cannot both win
+    User = get_user_model()
+    if User.objects.filter(Q(email__iexact=invitation.email) | Q(username__iexact=invitation.email)).exists():
+        raise DomainError(_("An account with this e-mail address already exists."))
+    user = User.objects.create_user(
+        username=invitation.email,
+        email=invitation.email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    user.groups.add(Group.objects.get(name=Role.SELLER_MEMBER))
+    seller = Seller.objects.create(
+        legal_name=invitation.business_name or invitation.email,
+        country="",
+        contact_email=invitation.email,
+        status=Seller.Status.ONBOARDING,
+    )
+    SellerMember.objects.create(seller=seller, user=user, is_owner=True)
+    Application.objects.create(seller=seller)
+    invitation.accepted_at = timezone.now()
+    invitation.seller = seller
+    invitation.save(update_fields=["accepted_at", "seller"])
+    audit.record(action=SellerAction.SELLER_CREATED, actor=user, target=seller, changes={"status": seller.status})
+    audit.record(
+        action=OnboardingAction.INVITATION_ACCEPTED, actor=user, target=invitation, changes={"seller": seller.pk}
+    )
+    return user
+
+
+# --- the wizard ----------------------------------------------------------------------------
+
+
+def _locked_app(application: Application) -> Application:
+    return Application.objects.select_for_update().get(pk=application.pk)
+
+
+def _editable(application: Application) -> Application:
+    application = _locked_app(application)
+    if not application.is_editable:
+        raise InvalidTransition(
+            _("The application is %(status)s and cannot be changed now.") % {"status": application.get_status_display()}
+        )
+    return application
+
+
+@transaction.atomic
+def application_save_step(*, application: Application, step: str, data: dict, actor) -> Application:
+    if step not in DATA_STEPS or step == "payment":
+        raise DomainError(_("Unknown step %(step)s.") % {"step": step})
+    application = _editable(application)
+    before = application.data.get(step, {})
+    application.data = {**application.data, step: data}
+    application.save(update_fields=["data"])
+    audit.record(
+        action=OnboardingAction.APPLICATION_SAVED,
+        actor=actor,
+        target=application,
+        changes={"step": step, "fields": audit.diff(before, data)},
+    )
+    return application
+
+
+@transaction.atomic
+def application_save_payment(
+    *, application: Application, holder: str, account: str, account_type: str, bank_country: str, actor
+) -> Application:
+    """Store the payment account encrypted; only its masked form stays readable."""
+    application = _editable(application)
+    compact = "".join(account.split()).upper()
+    application.payment_account_ciphertext = crypto.encrypt(compact)
+    application.payment_account_masked = crypto.mask(compact)
+    application.data = {
+        **application.data,
+        "payment": {"holder": holder, "account_type": account_type, "bank_country": bank_country},
+    }
+    application.save(update_fields=["payment_account_ciphertext", "payment_account_masked", "data"])
+    audit.record(
+        action=OnboardingAction.APPLICATION_SAVED,
+        actor=actor,
+        target=application,
+        changes={"step": "payment", "account": application.payment_account_masked},
+    )
+    return application
+
+
+@transaction.atomic
+def application_certify(*, application: Application, actor) -> Application:
+    application = _editable(application)
+    application.self_certification_version = SELF_CERTIFICATION_VERSION
+    application.self_certified_at = timezone.now()
+    application.save(update_fields=["self_certification_version", "self_certified_at"])
+    audit.record(
+        action=OnboardingAction.APPLICATION_SAVED,
+        actor=actor,
+        target=application,
+        changes={"step": "certification", "version": SELF_CERTIFICATION_VERSION},
+    )
+    return application
+
+
+def application_documents(application: Application) -> dict[str, Document | None]:
+    """The latest document of each required kind the seller uploaded."""
+    latest: dict[str, Document | None] = dict.fromkeys(REQUIRED_DOCUMENTS)
+    for document in Document.objects.filter(seller_id=application.seller_id, kind__in=REQUIRED_DOCUMENTS).order_by(
+        "uploaded_at", "pk"
+    ):
+        latest[document.kind] = document
+    return latest
+
+
+def application_missing(application: Application, documents: dict | None = None) -> list[tuple[str, str]]:
+    """(step, what) pairs still missing before the application can be submitted."""
+    missing = []
+    labels = {
+        "business": _("Business identity"),
+        "contacts": _("Contacts"),
+        "representative": _("Legal representative"),
+    }
+    for step, label in labels.items():
+        if not application.data.get(step):
+            missing.append((step, label))
+    if not application.payment_account_ciphertext:
+        missing.append(("payment", _("Payment account")))
+    documents = documents if documents is not None else application_documents(application)
+    for kind, document in documents.items():
+        step = "representative" if kind == Document.Kind.ID_DOCUMENT else "documents"
+        label = Document.Kind(kind).label
+        if document is None:
+            missing.append((step, _("%(document)s: not uploaded") % {"document": label}))
+        elif document.status == Document.Status.REJECTED:
+            missing.append((step, _("%(document)s: refused, please upload another file") % {"document": label}))
+    if application.self_certification_version != SELF_CERTIFICATION_VERSION:
+        missing.append(("certification", _("Self-certification")))
+    return missing
+
+
+def _snapshot(application: Application, documents: dict) -> dict:
+    return {
+        "frozen_at": audit.format_time(timezone.now()),
+        "data": application.data,
+        "payment_account_masked": application.payment_account_masked,
+        "self_certification_version": application.self_certification_version,
+        "documents": {
+            kind: {"id": d.pk, "sha256": d.sha256, "original_name": d.original_name} if d else None
+            for kind, d in documents.items()
+        },
+    }
+
+
+@transaction.atomic
+def application_submit(*, application: Application, actor) -> Application:
+    application = _editable(application)
+    documents = application_documents(application)
+    missing = application_missing(application, documents)
+    if missing:
+        raise DomainError(_("The application is not complete: %s.") % "; ".join(str(m[1]) for m in missing))
+    before = application.status
+    now = timezone.now()
+    application.status = A.SUBMITTED
+    application.snapshot = _snapshot(application, documents)
+    application.submitted_at = now
+    application.decision_due_at = now + timedelta(days=DECISION_DAYS)
+    application.changes_due_at = None
+    application.save(update_fields=["status", "snapshot", "submitted_at", "decision_due_at", "changes_due_at"])
+    for requirement in Req.values:
+        check, created = ApplicationCheck.objects.get_or_create(application=application, requirement=requirement)
+        if not created and check.status == ApplicationCheck.Status.FAILED:
+            # The seller answered a failed check: it needs a fresh look.
+            check.status = ApplicationCheck.Status.PENDING
+            check.save(update_fields=["status"])
+    if application.kind == Application.Kind.RECERTIFICATION:
+        Recertification.objects.filter(application=application, status=Recertification.Status.OPEN).update(
+            status=Recertification.Status.SUBMITTED
+        )
+    audit.record(
+        action=OnboardingAction.APPLICATION_SUBMITTED,
+        actor=actor,
+        target=application,
+        changes={"status": {"before": before, "after": A.SUBMITTED}},
+    )
+    _notify_seller(
+        application.seller,
+        kind="sellers.application.submitted",
+        subject=_("We received your application"),
+        template="emails/sellers/application_submitted.txt",
+        context={"application": application},
+        target=application,
+    )
+    return application
+
+
+# --- vetting ------------------------------------------------------------------------------
+
+
+def _reviewable(application: Application, *, states=(A.SUBMITTED, A.IN_REVIEW)) -> Application:
+    application = _locked_app(application)
+    if application.status not in states:
+        raise InvalidTransition(
+            _("The application is %(status)s; this needs it submitted or in review.")
+            % {"status": application.get_status_display()}
+        )
+    return application
+
+
+@transaction.atomic
+def application_assign(*, application: Application, actor) -> Application:
+    """Assign to the acting officer; a submitted application moves into review."""
+    application = _reviewable(application)
+    before = {"status": application.status, "assigned_to": application.assigned_to_id}
+    application.assigned_to = actor
+    application.status = A.IN_REVIEW
+    application.save(update_fields=["assigned_to", "status"])
+    audit.record(
+        action=OnboardingAction.APPLICATION_ASSIGNED,
+        actor=actor,
+        target=application,
+        changes=audit.diff(before, {"status": A.IN_REVIEW, "assigned_to": actor.pk}),
+    )
+    return application
+
+
+@transaction.atomic
+def application_check(*, application: Application, requirement: str, status: str, note: str = "", actor):
+    application = _reviewable(application, states=(A.IN_REVIEW,))
+    if status == ApplicationCheck.Status.FAILED and not note.strip():
+        raise DomainError(_("Say what failed: the note is shown to the seller when you request changes."))
+    check = ApplicationCheck.objects.select_for_update().get(application=application, requirement=requirement)
+    before = check.status
+    check.status = status
+    check.note = note.strip()
+    check.checked_by = actor
+    check.checked_at = timezone.now()
+    check.save(update_fields=["status", "note", "checked_by", "checked_at"])
+    audit.record(
+        action=OnboardingAction.APPLICATION_CHECKED,
+        actor=actor,
+        target=application,
+        changes={"requirement": requirement, "status": {"before": before, "after": status}},
+        reason=check.note,
+    )
+    return check
+
+
+@transaction.atomic
+def application_request_changes(*, application: Application, message: str, actor, days: int = 10) -> Application:
+    """Send the application back to the seller with exactly what to fix."""
+    if not message.strip():
+        raise DomainError(_("Tell the seller exactly what to fix."))
+    application = _reviewable(application)
+    before = application.status
+    application.status = A.CHANGES_REQUESTED
+    application.changes_requested = message.strip()
+    application.changes_due_at = timezone.now() + timedelta(days=days)
+    application.save(update_fields=["status", "changes_requested", "changes_due_at"])
+    audit.record(
+        action=OnboardingAction.APPLICATION_CHANGES_REQUESTED,
+        actor=actor,
+        target=application,
+        changes={"status": {"before": before, "after": A.CHANGES_REQUESTED}},
+        reason=application.changes_requested,
+    )
+    failed = list(application.checks.filter(status=ApplicationCheck.Status.FAILED))
+    _notify_seller(
+        application.seller,
+        kind="sellers.application.changes_requested",
+        subject=_("Your application needs changes"),
+        template="emails/sellers/application_changes_requested.txt",
+        context={"application": application, "failed": failed},
+        target=application,
+    )
+    return application
+
+
+def approval_blockers(application: Application) -> list[str]:
+    """Why the application cannot be approved yet (empty when it can)."""
+    blockers = []
+    for check in application.checks.all():
+        if check.status != ApplicationCheck.Status.VERIFIED:
+            blockers.append(_("%(check)s is not verified") % {"check": check.get_requirement_display()})
+    if not application.checks.exists():
+        blockers.append(_("the checklist is empty"))
+    ids = [d["id"] for d in (application.snapshot.get("documents") or {}).values() if d]
+    accepted = set(Document.objects.filter(pk__in=ids, status=Document.Status.ACCEPTED).values_list("pk", flat=True))
+    for document_id in ids:
+        if document_id not in accepted:
+            blockers.append(_("document #%(id)s is not accepted") % {"id": document_id})
+    return blockers
+
+
+@transaction.atomic
+def application_approve(*, application: Application, actor, note: str = "") -> Application:
+    application = _reviewable(application, states=(A.IN_REVIEW,))
+    blockers = approval_blockers(application)
+    if blockers:
+        raise InvalidTransition(_("The application cannot be approved yet: %s.") % "; ".join(blockers))
+    now = timezone.now()
+    application.status = A.APPROVED
+    application.decided_at = now
+    application.decided_by = actor
+    application.decision_reason = note.strip()
+    application.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+    seller = Seller.objects.select_for_update().get(pk=application.seller_id)
+    business = application.data.get("business", {})
+    contacts = application.data.get("contacts", {})
+    seller.legal_name = business.get("legal_name") or seller.legal_name
+    seller.trading_name = business.get("trading_name", "")
+    seller.country = business.get("country") or seller.country
+    seller.contact_email = contacts.get("email") or seller.contact_email
+    seller.save(update_fields=["legal_name", "trading_name", "country", "contact_email"])
+    audit.record(
+        action=OnboardingAction.APPLICATION_APPROVED,
+        actor=actor,
+        target=application,
+        changes={"status": {"before": A.IN_REVIEW, "after": A.APPROVED}, "kind": application.kind},
+        reason=application.decision_reason,
+    )
+    if application.kind == Application.Kind.INITIAL:
+        seller_activate(seller=seller, actor=actor, reason=_("Application approved."))
+    else:
+        recert = Recertification.objects.select_for_update().filter(application=application).first()
+        if recert is not None:
+            lapsed = recert.status == Recertification.Status.LAPSED
+            recert.status = Recertification.Status.COMPLETED
+            recert.completed_at = now
+            recert.save(update_fields=["status", "completed_at"])
+            audit.record(action=OnboardingAction.RECERTIFICATION_COMPLETED, actor=actor, target=recert)
+            seller.refresh_from_db()
+            if lapsed and seller.status == Seller.Status.SUSPENDED:
+                seller_reinstate(seller=seller, actor=actor, reason=_("Recertification approved."))
+    _open_recertification(seller=seller, due_on=timezone.localdate() + timedelta(days=RECERTIFY_DAYS))
+    _notify_seller(
+        seller,
+        kind="sellers.application.approved",
+        subject=_("Your application is approved"),
+        template="emails/sellers/application_approved.txt",
+        context={"application": application},
+        target=application,
+    )
+    return application
+
+
+@transaction.atomic
+def application_reject(*, application: Application, actor, reason: str) -> Application:
+    if not reason.strip():
+        raise DomainError(_("A rejection needs a reason the seller can read."))
+    application = _reviewable(application)
+    before = application.status
+    application.status = A.REJECTED
+    application.decided_at = timezone.now()
+    application.decided_by = actor
+    application.decision_reason = reason.strip()
+    application.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+    audit.record(
+        action=OnboardingAction.APPLICATION_REJECTED,
+        actor=actor,
+        target=application,
+        changes={"status": {"before": before, "after": A.REJECTED}},
+        reason=application.decision_reason,
+    )
+    _notify_seller(
+        application.seller,
+        kind="sellers.application.rejected",
+        subject=_("Your application was not approved"),
+        template="emails/sellers/application_rejected.txt",
+        context={"application": application},
+        target=application,
+    )
+    return application
+
+
+@transaction.atomic
+def payment_account_reveal(*, application: Application, actor) -> str:
+    """The payment account in clear, for officers holding the dedicated permission; audited."""
+    if not actor.has_perm("sellers.view_payment_account"):
+        raise PermissionDeniedError(_("You may not see payment accounts unmasked."))
+    audit.record(action=OnboardingAction.PAYMENT_ACCOUNT_REVEALED, actor=actor, target=application)
+    return crypto.decrypt(application.payment_account_ciphertext)
+
+
+# --- recertification ------------------------------------------------------------------------
+
+
+def _open_recertification(*, seller: Seller, due_on: date) -> Recertification:
+    recert = Recertification.objects.create(seller=seller, due_on=due_on)
+    audit.record(action=OnboardingAction.RECERTIFICATION_OPENED, actor=None, target=recert, changes={"due_on": due_on})
+    return recert
+
+
+@transaction.atomic
+def recertification_start(*, seller: Seller, actor) -> Application:
+    """Open the recertification form, pre-filled with the last approved data."""
+    recert = (
+        Recertification.objects.select_for_update()
+        .filter(seller=seller, status__in=[Recertification.Status.OPEN, Recertification.Status.LAPSED])
+        .order_by("due_on")
+        .first()
+    )
+    if recert is None:
+        raise InvalidTransition(_("No recertification is due."))
+    if recert.application_id and recert.application.status in Application.OPEN:
+        return recert.application
+    last = seller.applications.filter(status=A.APPROVED).order_by("-decided_at").first()
+    application = Application.objects.create(
+        seller=seller,
+        kind=Application.Kind.RECERTIFICATION,
+        data=dict(last.data) if last else {},
+        payment_account_ciphertext=last.payment_account_ciphertext if last else "",
+        payment_account_masked=last.payment_account_masked if last else "",
+    )
+    recert.application = application
+    recert.save(update_fields=["application"])
+    audit.record(
+        action=OnboardingAction.RECERTIFICATION_STARTED,
+        actor=actor,
+        target=recert,
+        changes={"application": application.pk},
+    )
+    return application
+
+
+def _remind(recert: Recertification, *, days_left: int, field: str) -> None:
+    setattr(recert, field, timezone.now())
+    recert.save(update_fields=[field])
+    audit.record(
+        action=OnboardingAction.RECERTIFICATION_REMINDED, actor=None, target=recert, changes={"days_left": days_left}
+    )
+    _notify_seller(
+        recert.seller,
+        kind="sellers.recertification.reminder",
+        subject=_("Please recertify your business by %(date)s") % {"date": recert.due_on.isoformat()},
+        template="emails/sellers/recertification_reminder.txt",
+        context={"recert": recert, "days_left": days_left, "recertify_url": _url("sellers:recertify")},
+        target=recert,
+    )
+
+
+@transaction.atomic
+def recertification_process(*, recertification_id: int, today: date | None = None) -> Recertification:
+    """Send the due reminder or suspend after an unanswered due date. Idempotent."""
+    today = today or timezone.localdate()
+    recert = Recertification.objects.select_for_update().select_related("seller").get(pk=recertification_id)
+    if recert.status != Recertification.Status.OPEN:
+        return recert
+    days_left = (recert.due_on - today).days
+    if days_left < -SUSPEND_AFTER_DAYS:
+        recert.status = Recertification.Status.LAPSED
+        recert.suspended_at = timezone.now()
+        recert.save(update_fields=["status", "suspended_at"])
+        audit.record(action=OnboardingAction.RECERTIFICATION_LAPSED, actor=None, target=recert)
+        reason = _(
+            "Your yearly recertification was due on %(date)s and has not been submitted. Selling is suspended "
+            "until you submit it at %(url)s and it is approved."
+        ) % {"date": recert.due_on.isoformat(), "url": _url("sellers:recertify")}
+        if recert.seller.status == Seller.Status.ACTIVE:
+            seller_suspend(seller=recert.seller, actor=None, reason=reason)
+        _notify_seller(
+            recert.seller,
+            kind="sellers.recertification.suspended",
+            subject=_("Selling suspended: recertification overdue"),
+            template="emails/sellers/recertification_suspended.txt",
+            context={"recert": recert, "reason": reason},
+            target=recert,
+        )
+    elif days_left <= 7 and recert.reminded_7_at is None:
+        _remind(recert, days_left=days_left, field="reminded_7_at")
+    elif 7 < days_left <= 30 and recert.reminded_30_at is None:
+        _remind(recert, days_left=days_left, field="reminded_30_at")
+    return recert
+
+
+def recertification_sweep(*, today: date | None = None) -> int:
+    today = today or timezone.localdate()
+    ids = list(
+        Recertification.objects.filter(
+            status=Recertification.Status.OPEN, due_on__lte=today + timedelta(days=30)
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        recertification_process(recertification_id=pk, today=today)
+    return len(ids)
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def seller_kyb_delete(*, seller: Seller, actor, now: datetime | None = None) -> Seller:
+    """Delete a former seller's KYB data and documents; redact its audit payloads."""
+    now = now or timezone.now()
+    seller = Seller.objects.select_for_update().get(pk=seller.pk)
+    if seller.kyb_deleted_at:
+        return seller
+    if not seller.relationship_ended_at or seller.relationship_ended_at > now - timedelta(days=RETENTION_DAYS):
+        raise InvalidTransition(_("KYB data is kept for 6 months after the relationship ends."))
+    documents = list(Document.objects.filter(seller=seller))
+    applications = list(Application.objects.filter(seller=seller).values_list("pk", flat=True))
+    invitations = list(Invitation.objects.filter(seller=seller).values_list("pk", flat=True))
+    recerts = list(Recertification.objects.filter(seller=seller).values_list("pk", flat=True))
+    for document in documents:
+        document_delete_files(document=document)
+    ImageFingerprint.objects.filter(owner_key=f"seller:{seller.pk}", object_type="sellers.document").delete()
+    targets = Q(target_type="sellers.seller", target_id=str(seller.pk))
+    for label, ids in (
+        ("sellers.document", [d.pk for d in documents]),
+        ("sellers.application", applications),
+        ("sellers.invitation", invitations),
+        ("sellers.recertification", recerts),
+    ):
+        if ids:
+            targets |= Q(target_type=label, target_id__in=[str(i) for i in ids])
+    event_ids = list(AuditEvent.objects.filter(targets, changes__isnull=False).values_list("pk", flat=True))
+    redacted = audit.redact_payload(event_ids=event_ids)
+    Document.objects.filter(seller=seller).delete()
+    Application.objects.filter(seller=seller).update(
+        data={}, snapshot={}, payment_account_ciphertext="", payment_account_masked="", changes_requested=""
+    )
+    ApplicationCheck.objects.filter(application__seller=seller).update(note="")
+    Invitation.objects.filter(seller=seller).update(email="", business_name="")
+    seller.contact_email = ""
+    seller.kyb_deleted_at = now
+    seller.save(update_fields=["contact_email", "kyb_deleted_at"])
+    audit.record(
+        action=SellerAction.SELLER_DATA_DELETED,
+        actor=actor,
+        target_type="sellers.seller",
+        target_id=seller.pk,
+        target_display=f"seller #{seller.pk}",
+        changes={"documents": len(documents), "redacted_events": redacted},
+        reason="retention: 6 months after the relationship ended",
+    )
+    return seller
+
+
+def retention_sweep(*, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    due = Seller.objects.filter(
+        relationship_ended_at__lte=now - timedelta(days=RETENTION_DAYS), kyb_deleted_at__isnull=True
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in list(due):
+        seller_kyb_delete(seller=Seller(pk=pk), actor=None, now=now)
+        count += 1
+    return count
