@@ -51,3 +51,13 @@ def test_auditor_sees_the_read_only_banner_and_cannot_add(page):
     assert page.get_by_text("Read-only auditor access").is_visible()
     response = page.goto("/console/portal/apikey/add/")
     assert response.status == 403
+
+
+def test_home_page_reads_well_on_a_phone(page, shot):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/")
+    assert page.get_by_role("heading", name="Trust & safety for our marketplace").is_visible()
+    # Keyboard users land on the skip link first.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent").strip() == "Skip to content"
+    shot(page, "home-mobile")
