@@ -1,0 +1,203 @@
+"""What every benchmark script shares: Django set-up, statistics, the result line,
+a gunicorn server and a bounded load client (loopback only).
+
+A script prints exactly one line starting with ``RESULT `` followed by JSON:
+``{"name", "metrics": {...}, "checks": [{"what", "target", "value", "ok"}]}``;
+bench/run.py collects those lines into bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = "127.0.0.1"
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    if "postgres" not in os.environ.get("DATABASE_URL", ""):
+        raise SystemExit("benchmarks run against PostgreSQL only: set DATABASE_URL=postgres://… (bench/run.py does)")
+    import django
+
+    django.setup()
+
+
+def preset() -> str:
+    return os.environ.get("BENCH_PRESET", "small")
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    """Median, p95 and max of durations in seconds, as milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "n": len(ordered),
+        "median_ms": ms(statistics.median(ordered)),
+        "p95_ms": ms(p95),
+        "max_ms": ms(ordered[-1]),
+    }
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
+def check(what: str, value: float, target: str, ok: bool) -> dict:
+    return {"what": what, "value": value, "target": target, "ok": bool(ok)}
+
+
+def emit(name: str, metrics: dict, checks: list[dict]) -> None:
+    print("RESULT " + json.dumps({"name": name, "metrics": metrics, "checks": checks}), flush=True)
+
+
+# --- HTTP -------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(workers: int = 2):
+    """Serve the project (bench settings) on a free loopback port; yield the port."""
+    port = _free_port()
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings")
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "portal.wsgi:application",
+            f"--bind={LOOPBACK}:{port}",
+            f"--workers={workers}",
+            "--log-level=warning",
+            "--timeout=60",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection(LOOPBACK, port, timeout=2)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start within 30 s")
+        yield port
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def load(
+    port: int,
+    make_request: Callable[[int], tuple[str, str, bytes | None, dict[str, str]]],
+    *,
+    concurrency: int,
+    max_requests: int,
+    seconds: float,
+    warmup: int = 20,
+) -> dict:
+    """Send requests from ``concurrency`` threads until ``max_requests`` or ``seconds``.
+
+    ``make_request(i)`` returns (method, path, body, headers). Always 127.0.0.1.
+    Returns throughput, latency summary and status counts.
+    """
+    for i in range(warmup):
+        _send(port, *make_request(-1 - i))
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    counter = iter(range(max_requests))
+    stop_at = time.monotonic() + seconds
+
+    def worker():
+        while time.monotonic() < stop_at:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            started = time.perf_counter()
+            status = _send(port, *make_request(i))
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    return {
+        "requests": len(latencies),
+        "seconds": round(wall, 2),
+        "rps": round(len(latencies) / wall, 1),
+        **summary(latencies),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+    }
+
+
+def _send(port: int, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> int:
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    except OSError:
+        return 0
+    finally:
+        conn.close()
+
+
+def skip(name: str, reason: str) -> None:
+    print("RESULT " + json.dumps({"name": name, "skipped": reason, "metrics": {}, "checks": []}), flush=True)
