@@ -6,4 +6,5 @@ class SellersConfig(AppConfig):
     verbose_name = "Sellers"
 
     def ready(self) -> None:
-        from sellers import audit_actions, roles  # noqa: F401  (registers the vocabulary and role grants)
+        # Registers the audit vocabulary, the role grants and the demo-data receiver.
+        from sellers import audit_actions, demo_brands, roles  # noqa: F401

@@ -655,23 +655,9 @@ def authorization_remind_expiry(
 
 def document_flags(*, authorization: BrandAuthorization) -> dict[int, list[str]]:
     """Document id → reuse warnings (the same or a near-identical file from another seller)."""
-    try:
-        from sellers.services.documents import document_reuse_flags
-    except ImportError:  # the document pipeline is not installed yet
-        document_reuse_flags = _fallback_reuse_flags
+    from sellers.services.documents import document_reuse_flags
+
     return {doc.pk: [str(flag) for flag in document_reuse_flags(document=doc)] for doc in authorization.documents.all()}
-
-
-def _fallback_reuse_flags(*, document: Document) -> list[str]:
-    flags = []
-    others = Document.objects.exclude(seller_id=document.seller_id)
-    if document.sha256 and others.filter(sha256=document.sha256).exists():
-        flags.append(_("The same file was submitted by another seller."))
-    if document.phash is not None:
-        near = fingerprints.find_near(document.phash, exclude_owner=f"seller:{document.seller_id}")
-        if near:
-            flags.append(_("A near-identical image was submitted elsewhere (%(n)s match(es)).") % {"n": len(near)})
-    return flags
 
 
 @dataclass(frozen=True)
