@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api_auth import Scope
+from portal.audit_export import AuditEventFilterSet
 from portal.models import AuditEvent
 
 
@@ -73,14 +74,10 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class AuditEventFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    actor = IdFilter(field_name="actor_id")
+class AuditEventFilter(AuditEventFilterSet):
+    """The console explorer's filters (time, actor, role, action, target, seq range)."""
 
-    class Meta:
-        model = AuditEvent
-        fields = ("action", "actor_role", "target_type", "target_id")
+    actor = IdFilter(field_name="actor_id")
 
 
 class SeqCursorPagination(CursorPagination):

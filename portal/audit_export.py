@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -68,6 +69,17 @@ CSV_COLUMNS = ("record", *EVENT_FIELDS, "day", "meta")
 RANGE_FILTERS = frozenset({"since", "until", "from_seq", "to_seq"})
 
 
+class _Id(django_filters.NumberFilter):
+    """A whole number that fits a BIGINT: anything else is a clear 400, never a 500."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class AuditEventFilterSet(django_filters.FilterSet):
     """The one set of audit filters: console explorer, exports and the API."""
 
@@ -77,7 +89,7 @@ class AuditEventFilterSet(django_filters.FilterSet):
     until = django_filters.IsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", label=_("Until (date and time, UTC, exclusive)")
     )
-    actor = django_filters.NumberFilter(field_name="actor_id", label=_("Actor id"))
+    actor = _Id(field_name="actor_id", label=_("Actor id"))
     actor_name = django_filters.CharFilter(field_name="actor_display", label=_("Actor (user name or “system”)"))
     actor_role = django_filters.CharFilter(field_name="actor_role", label=_("Actor's role"))
     action = django_filters.CharFilter(field_name="action", label=_("Action (exact)"))
@@ -86,8 +98,8 @@ class AuditEventFilterSet(django_filters.FilterSet):
     )
     target_type = django_filters.CharFilter(field_name="target_type", label=_("Target type (e.g. sellers.seller)"))
     target_id = django_filters.CharFilter(field_name="target_id", label=_("Target id"))
-    from_seq = django_filters.NumberFilter(field_name="seq", lookup_expr="gte", label=_("From event #"))
-    to_seq = django_filters.NumberFilter(field_name="seq", lookup_expr="lte", label=_("Up to event #"))
+    from_seq = _Id(field_name="seq", lookup_expr="gte", label=_("From event #"))
+    to_seq = _Id(field_name="seq", lookup_expr="lte", label=_("Up to event #"))
 
     class Meta:
         model = AuditEvent

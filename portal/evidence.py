@@ -13,6 +13,9 @@ Apps contribute providers from their own ``evidence.py`` module, found with
     class SellerEvidence(evidence.Provider):
         target_type = "sellers.seller"
         ...
+
+and an app further up the layers adds to another's pack with an ``Extension``
+(moderation adds its decisions and strikes to a seller's pack).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from portal import audit
-from portal.audit_export import iter_events
+from portal.audit_export import FORMAT, iter_events
 from portal.models import AuditCheckpoint, AuditEvent
 
 PACK_FORMAT = "hallmark-evidence-pack/1"
@@ -72,7 +75,20 @@ class Provider:
         return []
 
 
+class Extension:
+    """More for another app's pack (moderation adds decisions to a seller's). ``register_extension``."""
+
+    target_type: str = ""
+
+    def related_targets(self, obj) -> Iterable[tuple[str, str]]:
+        return []
+
+    def sections(self, obj) -> Iterable[Section]:
+        return []
+
+
 _PROVIDERS: dict[str, Provider] = {}
+_EXTENSIONS: dict[str, dict[str, Extension]] = defaultdict(dict)
 _discovered = False
 
 
@@ -84,6 +100,25 @@ def register(provider_cls: type[Provider]) -> type[Provider]:
         raise ValueError(f"an evidence provider for {provider_cls.target_type!r} is already registered")
     _PROVIDERS[provider_cls.target_type] = provider_cls()
     return provider_cls
+
+
+def register_extension(extension_cls: type[Extension]) -> type[Extension]:
+    _EXTENSIONS[extension_cls.target_type][extension_cls.__qualname__] = extension_cls()
+    return extension_cls
+
+
+def related_targets(provider: Provider, obj) -> list[tuple[str, str]]:
+    targets = list(provider.related_targets(obj))
+    for extension in _EXTENSIONS.get(provider.target_type, {}).values():
+        targets += list(extension.related_targets(obj))
+    return targets
+
+
+def sections(provider: Provider, obj) -> list[Section]:
+    found = list(provider.sections(obj))
+    for extension in _EXTENSIONS.get(provider.target_type, {}).values():
+        found += list(extension.sections(obj))
+    return found
 
 
 def _discover() -> None:
@@ -121,7 +156,7 @@ def timeline(target_type: str, target_id: str, obj=None) -> QuerySet:
     provider = provider_for(target_type)
     targets: list[tuple[str, str]] = [(target_type, str(target_id))]
     if provider is not None and obj is not None:
-        targets += list(provider.related_targets(obj))
+        targets += related_targets(provider, obj)
     return AuditEvent.objects.filter(targets_query(targets)).order_by("seq")
 
 
@@ -171,10 +206,18 @@ def build_pack(*, provider: Provider, obj, user) -> tuple[str, bytes]:
     """Return (file name, zip bytes). Packs are per object, so they fit in memory."""
     events = list(iter_events(timeline(provider.target_type, str(obj.pk), obj)))
     last_seq = max((ev["seq"] for ev in events), default=0)
+    header = {
+        "record": "export",
+        "format": FORMAT,
+        "filters": {"timeline": f"{provider.target_type}:{obj.pk}"},
+        "contiguous": False,  # one object's events: each verifies alone, the links only where seqs meet
+        "first_seq": events[0]["seq"] if events else 0,
+        "last_seq": last_seq,
+    }
+    lines = [header, *({"record": "event", **ev} for ev in events), {"record": "end", "events": len(events)}]
     files: dict[str, bytes] = {
         "timeline.jsonl": b"".join(
-            json.dumps({"record": "event", **ev}, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-            for ev in events
+            json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for line in lines
         ),
         "timeline.csv": _timeline_csv(events).encode("utf-8"),
         "checkpoint.json": json.dumps(covering_checkpoint(last_seq), indent=2).encode(),
@@ -184,7 +227,7 @@ def build_pack(*, provider: Provider, obj, user) -> tuple[str, bytes]:
         "timeline.csv": "the same timeline for reading",
         "checkpoint.json": "the chain checkpoint covering the newest event in the timeline",
     }
-    for section in provider.sections(obj):
+    for section in sections(provider, obj):
         files[section.filename] = section.content()
         titles[section.filename] = section.title
     manifest = {
