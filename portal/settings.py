@@ -331,6 +331,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "portal.tasks.sweep_outbox", "schedule": 300.0},
     "auditors-expire": {"task": "portal.tasks.expire_auditors", "schedule": 600.0},
+    "moderation-sla-sweep": {"task": "moderation.tasks.sweep_overdue_cases", "schedule": 300.0},
+    "moderation-image-sweep": {"task": "moderation.tasks.sweep_pending_images", "schedule": 900.0},
     "audit-checkpoints": {"task": "portal.tasks.record_audit_checkpoints", "schedule": 3600.0},
     "sellers-authorization-sweep": {"task": "sellers.tasks.authorization_sweep", "schedule": 3600.0},
     "sellers-recertification-sweep": {"task": "sellers.tasks.recertification_sweep", "schedule": 3600.0},
@@ -369,6 +371,14 @@ if PRODUCTION:
     _require("HALLMARK_FIELD_KEY", HALLMARK_FIELD_KEY)
 HALLMARK_SITE_URL = env("HALLMARK_SITE_URL", "http://127.0.0.1:8000")
 HALLMARK_OUTBOX_RETRY_AFTER = timedelta(minutes=2)
+
+# Moderation: listing images are fetched only from these hosts (".example.com"
+# allows subdomains); private, loopback and link-local addresses are refused
+# unless MODERATION_IMAGE_ALLOW_PRIVATE is on (never in production).
+MODERATION_IMAGE_HOSTS = env_list("MODERATION_IMAGE_HOSTS", [])
+MODERATION_IMAGE_ALLOW_PRIVATE = env_bool("MODERATION_IMAGE_ALLOW_PRIVATE", False) and not PRODUCTION
+MODERATION_IMAGE_MAX_BYTES = int(env("MODERATION_IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
+MODERATION_IMAGE_TIMEOUT = float(env("MODERATION_IMAGE_TIMEOUT", "10"))
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,187 @@
+"""Notices by API (with Idempotency-Key) and by the public /report/ form (DSA Art. 16)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from moderation.audit_actions import ModerationAction
+from moderation.models import Case, Notice, Notifier
+from portal.api_auth import Scope
+from portal.models import AuditEvent, Notification
+from tests.moderation.factories import ListingFactory, NotifierFactory, api_key
+
+pytestmark = pytest.mark.django_db
+
+
+def _notice(listing, **over):
+    body = {
+        "listing": listing.external_id,
+        "reason": "counterfeit",
+        "explanation": "The serial number on the tag does not exist; the brand confirmed it is fake.",
+        "evidence_urls": ["https://evidence.example.org/report-1"],
+        "notifier_name": "Fiona Flagger",
+        "notifier_email": "fiona@flaggers.example.org",
+        "good_faith": True,
+    }
+    body.update(over)
+    return body
+
+
+@pytest.fixture
+def key():
+    return api_key(Scope.REPORTS_WRITE, name="Brand protection desk")
+
+
+def test_api_notice_opens_a_case_records_audit_and_sends_a_receipt(client, key, django_capture_on_commit_callbacks):
+    _key, full = key
+    listing = ListingFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/reports", _notice(listing), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {full}"
+        )
+    assert response.status_code == 201, response.content
+    notice = Notice.objects.get()
+    assert response.json()["case"] == notice.case_id
+    assert notice.case.listing == listing
+    assert AuditEvent.objects.filter(action=ModerationAction.NOTICE_RECEIVED, target_id=str(notice.pk)).exists()
+    assert AuditEvent.objects.filter(action=ModerationAction.CASE_OPENED).count() == 1
+    assert Notification.objects.filter(kind="moderation.notice.receipt", to_email="fiona@flaggers.example.org").exists()
+    assert any("We received your notice" in m.subject for m in mail.outbox)
+
+
+def test_same_idempotency_key_returns_the_first_notice(client, key):
+    _key, full = key
+    listing = ListingFactory()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {full}", "HTTP_IDEMPOTENCY_KEY": "retry-42"}
+    first = client.post("/api/v1/reports", _notice(listing), content_type="application/json", **headers)
+    second = client.post("/api/v1/reports", _notice(listing), content_type="application/json", **headers)
+    assert first.status_code == 201
+    assert second.status_code == 200
+    assert second.json()["id"] == first.json()["id"]
+    assert Notice.objects.count() == 1
+
+
+def test_second_notice_joins_the_open_case_and_raises_priority(client, key):
+    _key, full = key
+    listing = ListingFactory()
+    client.post(
+        "/api/v1/reports", _notice(listing), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {full}"
+    )
+    case = Case.objects.get()
+    before = case.priority
+    client.post(
+        "/report/",
+        {
+            "listing": listing.url,
+            "reason": "counterfeit",
+            "explanation": "I bought it and the material is plastic, not leather at all.",
+            "notifier_name": "Bob Buyer",
+            "notifier_email": "bob@example.net",
+            "good_faith": "on",
+        },
+    )
+    assert Case.objects.count() == 1
+    case.refresh_from_db()
+    assert case.notices.count() == 2
+    assert case.priority > before
+    assert any(s["code"] == "reporters" for s in case.signals)
+
+
+def test_trusted_flagger_key_is_recognised_and_gets_a_24h_sla(client):
+    key, full = api_key(Scope.REPORTS_WRITE, name="Flagger org")
+    NotifierFactory(kind=Notifier.Kind.TRUSTED_FLAGGER, api_key=key, name="Flagger org")
+    listing = ListingFactory()
+    response = client.post(
+        "/api/v1/reports",
+        _notice(listing, reason="misleading_listing"),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {full}",
+    )
+    assert response.status_code == 201
+    case = Case.objects.get()
+    assert case.source == Case.Source.TRUSTED_FLAGGER
+    hours = (case.due_at - case.opened_at).total_seconds() / 3600
+    assert round(hours) == 24
+    assert any(s["code"] == "trusted_flagger" for s in case.signals)
+
+
+def test_bad_notice_names_each_field_and_files_nothing(client, key):
+    _key, full = key
+    response = client.post(
+        "/api/v1/reports",
+        {"listing": "nope", "reason": "bad", "explanation": "short", "notifier_email": "x", "good_faith": False},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {full}",
+    )
+    assert response.status_code == 400
+    assert {"listing", "reason", "explanation", "notifier_name", "notifier_email", "good_faith"} <= set(response.json())
+    assert Notice.objects.count() == 0
+
+
+def test_suspended_notifier_gets_a_conflict(client):
+    key, full = api_key(Scope.REPORTS_WRITE)
+    NotifierFactory(api_key=key, standing=Notifier.Standing.SUSPENDED)
+    response = client.post(
+        "/api/v1/reports",
+        _notice(ListingFactory()),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {full}",
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "notifier_suspended"
+
+
+def test_report_form_shows_errors_next_to_fields(client):
+    ListingFactory()
+    response = client.post(
+        "/report/", {"listing": "https://unknown.example.com/x", "reason": "counterfeit", "explanation": "too short"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="id_listing_error"' in html
+    assert 'id="id_explanation_error"' in html
+    assert 'id="id_good_faith_error"' in html
+    assert 'id="id_notifier_email_error"' in html
+    assert Notice.objects.count() == 0
+
+
+def test_report_form_accepts_a_listing_url_and_confirms(client):
+    listing = ListingFactory()
+    page = client.get("/report/")
+    assert page.status_code == 200
+    assert b'<label for="id_good_faith">' in page.content
+    response = client.post(
+        "/report/",
+        {
+            "listing": listing.url,
+            "reason": "prohibited_or_unsafe",
+            "explanation": "The charger has no CE marking and overheats within minutes.",
+            "evidence_urls": "https://evidence.example.org/photo\nhttps://evidence.example.org/video",
+            "notifier_name": "Ann Other",
+            "notifier_email": "ann@example.net",
+            "good_faith": "on",
+        },
+    )
+    assert response.status_code == 200
+    notice = Notice.objects.get()
+    assert f"#{notice.pk}".encode() in response.content
+    assert notice.channel == Notice.Channel.FORM
+    assert notice.evidence_urls == ["https://evidence.example.org/photo", "https://evidence.example.org/video"]
+    assert notice.notifier.kind == Notifier.Kind.PUBLIC
+
+
+def test_report_form_is_throttled_per_address(client):
+    listing = ListingFactory()
+    data = {
+        "listing": listing.external_id,
+        "reason": "other",
+        "explanation": "Something is wrong with this listing, see the photos.",
+        "notifier_name": "Spam Bot",
+        "notifier_email": "bot@example.net",
+        "good_faith": "on",
+    }
+    statuses = [client.post("/report/", data).status_code for _ in range(11)]
+    assert statuses[:10] == [200] * 10
+    assert statuses[10] == 429
+    assert Notice.objects.count() == 10
