@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -8,3 +10,6 @@ class SellersConfig(AppConfig):
     def ready(self) -> None:
         # Registers the audit vocabulary, the role grants and the demo-data receiver.
         from sellers import audit_actions, demo_brands, roles  # noqa: F401
+
+        # Onboarding demo connects after demo_brands, whose active reseller must exist first.
+        import_module("sellers.demo")

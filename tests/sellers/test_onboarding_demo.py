@@ -1,0 +1,21 @@
+"""seed_demo gives demo-seller a submitted application with real, processed documents (idempotently)."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from sellers.models import Application, Document, SellerMember
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_seed_demo_twice_leaves_one_submitted_application():
+    for _ in range(2):
+        call_command("seed_demo", stdout=StringIO())
+    seller = SellerMember.objects.get(user__username="demo-seller").seller
+    application = Application.objects.get(seller=seller)
+    assert application.status == Application.Status.SUBMITTED
+    assert Document.objects.filter(seller=seller, status=Document.Status.ACCEPTED).count() == 4
