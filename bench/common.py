@@ -199,6 +199,7 @@ def load(
         "rps": round(len(latencies) / wall, 1),
         **summary(latencies),
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "warmup": warmup,
     }
 
 

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bench import plain_admin
 from portal.urls import urlpatterns as project_urlpatterns
 
 
@@ -21,8 +22,13 @@ class PingView(APIView):
     def get(self, request):
         return Response({"ok": True})
 
+    @extend_schema(exclude=True)
     def post(self, request):
-        return Response({"ok": True}, status=201)
+        return Response({"ok": True, "fields": len(request.data)}, status=201)
 
 
-urlpatterns = [path("api/v1/bench/ping", PingView.as_view(), name="bench-ping"), *project_urlpatterns]
+urlpatterns = [
+    path("api/v1/bench/ping", PingView.as_view(), name="bench-ping"),
+    path("bench-plain-console/", plain_admin.site.urls),
+    *project_urlpatterns,
+]

@@ -112,6 +112,21 @@ REPORT_TEXTS = [
 ]
 
 
+# The shape moderation's scoring stores: named signals with their points.
+REASON_POINTS = {"counterfeit": 30, "trademark_infringement": 20, "unauthorized_seller": 20}
+EXTRA_SIGNALS = [
+    ("trusted_flagger", "Trusted flagger (DSA Art. 22)", 40, 0.15),
+    ("brand_owner", "Brand owner reported it", 20, 0.1),
+    ("price", "Price far below the brand's reference price", 25, 0.2),
+    ("reporters", "3 different notifiers", 10, 0.25),
+    ("strikes", "Seller has live strikes", 15, 0.1),
+]
+
+
+def _signal(code: str, label: str, points: int, _chance: float = 1.0) -> dict[str, Any]:
+    return {"code": code, "label": label, "points": points}
+
+
 def _copy_value(value: Any) -> str:
     if value is None:
         return "\\N"
@@ -445,14 +460,17 @@ class Seeder:
                     else self.rng.choice(["decided", "closed", "closed", "appealed"])
                 )
                 source = self.rng.choice(["notice"] * 6 + ["trusted_flagger"] * 2 + ["brand_owner", "automated"])
+                reason = self.rng.choice(reasons)
+                signals = [_signal("reason", f"Reason: {reason.replace('_', ' ')}", REASON_POINTS.get(reason, 10))]
+                signals += [_signal(*extra) for extra in EXTRA_SIGNALS if self.rng.random() < extra[3]]
                 row = {
                     "listing_id": listing,
                     "status": status,
                     "source": source,
-                    "reason": self.rng.choice(reasons),
+                    "reason": reason,
                     "automated": source == "automated",
-                    "priority": self.rng.choice([0, 0, 0, 10, 20, 50]),
-                    "signals": [{"name": "price_far_below_retail", "points": 20}] if self.rng.random() < 0.3 else [],
+                    "priority": sum(sig["points"] for sig in signals),
+                    "signals": signals,
                     "due_at": opened + timedelta(hours=self.rng.choice([24, 48, 72])),
                     "opened_at": opened,
                     "escalated_at": opened + timedelta(hours=30) if status == "escalated" else None,

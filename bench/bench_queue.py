@@ -1,0 +1,127 @@
+"""The queue page: the console changelist of cases, default ordering and filter.
+
+50 requests each at 25 and 100 rows per page, server time measured around the
+request in-process (Django's test client, a moderator signed in with a
+verified second factor), and the statements each page sends. Baseline: a plain
+ModelAdmin with the same ``list_display`` (bench/plain_admin.py), same data.
+Checks: p95 under 250 ms; the same number of statements at 25 and 100 rows and
+after piling 50 more notices on the first page's cases; no COUNT(*) over the
+whole cases table.
+"""
+
+import re
+import time
+import uuid
+
+from common import check, emit, setup_django, skip, summary
+
+setup_django()
+
+from django.contrib.auth.models import Group  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from bench import plain_admin  # noqa: E402
+from portal.models import User  # noqa: E402
+
+REQUESTS = 50
+QUEUE_URL = "/console/moderation/case/"
+PLAIN_URL = "/bench-plain-console/moderation/case/"
+WHOLE_TABLE_COUNT = re.compile(r'SELECT COUNT\(\*\).*FROM "moderation_case"(?!.*WHERE)', re.S)
+
+
+def moderator_client() -> Client:
+    user = User.objects.create_user(username=f"bench-queue-moderator-{uuid.uuid4().hex[:6]}", is_staff=True)
+    user.groups.add(Group.objects.get(name="moderator"))
+    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def page(client: Client, url: str) -> tuple[list[float], list[str]]:
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    samples = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        client.get(url)
+        samples.append(time.perf_counter() - started)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    return samples, captured.captured_queries
+
+
+def main() -> None:
+    if plain_admin.CaseAdmin is None:
+        skip("queue page", "moderation's CaseAdmin is not there yet")
+        return
+    from django.contrib import admin
+
+    from moderation.models import Case, Notice
+
+    real = admin.site._registry[Case]
+    plain = plain_admin.site._registry[Case]
+    client = moderator_client()
+    metrics, statements = {}, {}
+    for rows in (25, 100):
+        real.list_per_page = plain.list_per_page = rows
+        samples, sql = page(client, QUEUE_URL)
+        plain_samples, plain_sql = page(client, PLAIN_URL)
+        statements[rows] = sql
+        metrics[f"queue, {rows} rows"] = {**summary(samples), "statements": len(sql)}
+        metrics[f"baseline plain ModelAdmin, {rows} rows"] = {**summary(plain_samples), "statements": len(plain_sql)}
+
+    # Pile notices onto the first page's cases: the statement count must not move.
+    first_page = list(Case.objects.filter(status__in=Case.OPEN_STATUSES).order_by(*real.ordering)[:25])
+    template = Notice.objects.filter(case__isnull=False).first()
+    more = []
+    for case in first_page:
+        for _ in range(50):
+            template.pk = None
+            template.case_id, template.listing_id = case.pk, case.listing_id
+            more.append(Notice(**{f.attname: getattr(template, f.attname) for f in Notice._meta.concrete_fields}))
+    Notice.objects.bulk_create(more, batch_size=2000)
+    real.list_per_page = 25
+    _, after_notices = page(client, QUEUE_URL)
+
+    whole_counts = [q for rows in statements for q in statements[rows] if WHOLE_TABLE_COUNT.search(q["sql"])]
+    p95 = max(metrics["queue, 25 rows"]["p95_ms"], metrics["queue, 100 rows"]["p95_ms"])
+    same_size = len(statements[25]) == len(statements[100])
+    same_notices = len(after_notices) == len(statements[25])
+    metrics["open cases"] = Case.objects.filter(status__in=Case.OPEN_STATUSES).count()
+    metrics["cases"] = Case.objects.count()
+    metrics["statements at 25 rows after +50 notices per case"] = len(after_notices)
+    slowest = sorted(statements[100], key=lambda q: float(q["time"]), reverse=True)[:3]
+    metrics["slowest statements (100 rows)"] = [f"{float(q['time']) * 1000:.1f} ms: {q['sql'][:200]}" for q in slowest]
+    emit(
+        "queue page",
+        metrics,
+        [
+            check("queue p95, 25 and 100 rows (ms)", p95, "< 250 ms", p95 < 250),
+            check(
+                "statements at 25 / 100 rows",
+                f"{len(statements[25])} / {len(statements[100])}",
+                "equal",
+                same_size,
+            ),
+            check(
+                "statements with 50 more notices per case",
+                f"{len(after_notices)} (was {len(statements[25])})",
+                "equal",
+                same_notices,
+            ),
+            check("COUNT(*) over the whole cases table", len(whole_counts), "0", not whole_counts),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
