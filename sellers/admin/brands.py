@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -45,6 +46,7 @@ class BrandOwnerAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_display = ("name", "country", "website", "brand_count")
     search_fields = ("name", "contacts__email")
     inlines = [BrandOwnerContactInline, BrandOwnerApiKeyInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(brand_count=Count("brands"))
