@@ -79,6 +79,17 @@ def main() -> None:
         metrics[f"queue, {rows} rows"] = {**summary(samples), "statements": len(sql)}
         metrics[f"baseline plain ModelAdmin, {rows} rows"] = {**summary(plain_samples), "statements": len(plain_sql)}
 
+    # Diagnostic: the same page without the sidebar filters that list every seller and brand.
+    full_filters = real.list_filter
+    real.list_filter = tuple(f for f in full_filters if not (isinstance(f, tuple) and f[0].startswith("listing__")))
+    real.list_per_page = 100
+    samples, sql = page(client, QUEUE_URL)
+    real.list_filter = full_filters
+    metrics["diagnostic: queue, 100 rows, without the seller/brand sidebar filters"] = {
+        **summary(samples),
+        "statements": len(sql),
+    }
+
     # Pile notices onto the first page's cases: the statement count must not move.
     first_page = list(Case.objects.filter(status__in=Case.OPEN_STATUSES).order_by(*real.ordering)[:25])
     template = Notice.objects.filter(case__isnull=False).first()
