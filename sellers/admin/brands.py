@@ -168,7 +168,7 @@ class BrandAuthorizationAdmin(AuditHistoryMixin, admin.ModelAdmin):
     ordering = ("-created_at",)
     actions = ["start_review"]
     fieldsets = (
-        (None, {"fields": ("seller", "brand", "basis", "status", "territories", "categories")}),
+        (None, {"fields": ("seller", "brand", "basis", "status", "territory_list", "category_list")}),
         (_("Term"), {"fields": ("valid_from", "valid_until", "upstream_valid_until")}),
         (
             _("Proof as stated by the seller"),
@@ -189,8 +189,16 @@ class BrandAuthorizationAdmin(AuditHistoryMixin, admin.ModelAdmin):
     )
 
     def get_readonly_fields(self, request, obj=None):
-        # Every change goes through a service (the review panel below the form).
-        return [f.name for f in self.model._meta.fields if f.name != "id"]
+        # Every change goes through a service (the review panel above the record).
+        return [*(f.name for f in self.model._meta.fields if f.name != "id"), "territory_list", "category_list"]
+
+    @admin.display(description=_("countries"))
+    def territory_list(self, obj) -> str:
+        return ", ".join(obj.territories) or gettext("worldwide")
+
+    @admin.display(description=_("categories"))
+    def category_list(self, obj) -> str:
+        return ", ".join(obj.categories) or gettext("all")
 
     def has_add_permission(self, request):
         return False
