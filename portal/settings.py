@@ -239,7 +239,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
+# Every user-facing string is marked for translation; a language is listed here
+# once its catalogue under locale/ exists, so nobody gets half-translated pages.
+LANGUAGES = [("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -321,9 +323,18 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "hallmark")
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Longer than any countdown or ETA we use, so Redis does not redeliver a task
-# that is merely waiting for its time.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60 * 6}
+# A task whose worker died unacknowledged is redelivered after the visibility
+# timeout. It must outlast any countdown or ETA we use (retries wait at most a
+# few minutes), or Redis would redeliver a task that is merely waiting; shorter
+# means faster recovery after a worker is killed.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "1800")),
+    "unacked_restore_interval": int(env("CELERY_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": 1,
+    # A broker that vanishes without closing the socket must not hang a publish.
+    "socket_timeout": 10,
+    "socket_connect_timeout": 3,
+}
 # Publishing must not hang a web request when the broker is down: the outbox
 # and the sweeps pick the work up later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.5}
@@ -333,10 +344,11 @@ CELERY_BEAT_SCHEDULE = {
     "auditors-expire": {"task": "portal.tasks.expire_auditors", "schedule": 600.0},
     "moderation-sla-sweep": {"task": "moderation.tasks.sweep_overdue_cases", "schedule": 300.0},
     "moderation-image-sweep": {"task": "moderation.tasks.sweep_pending_images", "schedule": 900.0},
-    "audit-checkpoints": {"task": "portal.tasks.record_audit_checkpoints", "schedule": 3600.0},
     "sellers-authorization-sweep": {"task": "sellers.tasks.authorization_sweep", "schedule": 3600.0},
+    "audit-checkpoints": {"task": "portal.tasks.record_audit_checkpoints", "schedule": 3600.0},
     "sellers-recertification-sweep": {"task": "sellers.tasks.recertification_sweep", "schedule": 3600.0},
     "sellers-retention-sweep": {"task": "sellers.tasks.retention_sweep", "schedule": 86400.0},
+    "sellers-quarantine-sweep": {"task": "sellers.tasks.sweep_quarantined_documents", "schedule": 300.0},
 }
 
 # --- REST API ------------------------------------------------------------------------

@@ -2,3 +2,4 @@
 
 from sellers.tasks.brands import *  # noqa: F403
 from sellers.tasks.onboarding import *  # noqa: F403
+from sellers.tasks.recovery import *  # noqa: F403
