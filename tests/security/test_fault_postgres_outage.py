@@ -19,7 +19,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -33,31 +32,36 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _cluster() -> tuple[str, str]:
-    versions = sorted(p.name for p in Path("/etc/postgresql").iterdir())
-    return versions[-1], "main"
+    """The local cluster (version, name) that serves this test's database port."""
+    port = str(connection.settings_dict.get("PORT") or 5432)
+    listing = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout
+    for line in listing.splitlines():
+        version, name, cluster_port, *_ = line.split()
+        if cluster_port == port:
+            return version, name
+    raise AssertionError(f"no local PostgreSQL cluster listens on port {port}")
 
 
 def _pg(action: str) -> None:
     version, name = _cluster()
+    extra = ["-m", "fast"] if action == "stop" else []
     subprocess.run(
-        [
-            "pg_ctlcluster",
-            "--skip-systemctl-redirect",
-            version,
-            name,
-            action,
-            *(["-m", "fast"] if action == "stop" else []),
-        ],
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action, *extra],
         check=True,
         capture_output=True,
         timeout=60,
     )
 
 
+def _ready() -> bool:
+    port = str(connection.settings_dict.get("PORT") or 5432)
+    return subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", port, "-t", "1"], capture_output=True).returncode == 0
+
+
 def _wait_ready(timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-t", "1"], capture_output=True).returncode == 0:
+        if _ready():
             return
         time.sleep(0.2)
     raise AssertionError("PostgreSQL did not come back")
@@ -122,6 +126,7 @@ def test_calls_fail_cleanly_while_postgres_is_down_and_recover(fault_injection_a
         _pg("stop")
         down_at = time.monotonic()
         time.sleep(3)
+        start_at = time.monotonic()
         _pg("start")
         _wait_ready()
         up_at = time.monotonic()
@@ -129,11 +134,12 @@ def test_calls_fail_cleanly_while_postgres_is_down_and_recover(fault_injection_a
     finally:
         stop.set()
         worker.join(timeout=30)
-        _pg("start") if subprocess.run(["pg_isready", "-h", "127.0.0.1"], capture_output=True).returncode else None
+        if not _ready():
+            _pg("start")
         _wait_ready()
         connection.close()  # this thread's connection died with the server
 
-    during = [c for c in calls if down_at + 0.5 < c[0] < up_at]
+    during = [c for c in calls if down_at + 0.5 < c[0] < start_at]
     after = [c for c in calls if c[0] > up_at + 4]
     assert during, "no call was made while PostgreSQL was down"
     assert all(status == 503 for _, _, status, _ in during), {status for _, _, status, _ in during}
