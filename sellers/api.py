@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api_auth import Scope
-from sellers.models import Brand, Seller
+from sellers.models import Brand, BrandOwnerApiKey, Seller
 from sellers.selectors import may_list
 from sellers.serializers import (
     BadRequestSerializer,
+    ErrorDetailSerializer,
     GateAnswerSerializer,
     GateQuerySerializer,
-    NotFoundSerializer,
 )
 
 
-def _brand(ref: str) -> Brand | None:
+def _brand(ref: str, api_key) -> Brand | None:
+    """The brand by id, name (case-insensitive, served by an index on UPPER(name)) or slug, in one query.
+
+    The same query tells whether the calling key belongs to a brand owner and
+    whether that owner owns this brand, so the restriction costs no extra trip.
+    """
     ref = ref.strip()
-    if ref.isdigit():
-        return Brand.objects.filter(pk=int(ref)).only("pk", "protected", "name").first()
-    # Name (case-insensitive, served by an index on UPPER(name)) or slug, in one query.
-    return Brand.objects.filter(Q(name__iexact=ref) | Q(slug=ref.lower())).only("pk", "protected", "name").first()
+    match = Q(pk=int(ref)) if ref.isdigit() else Q(name__iexact=ref) | Q(slug=ref.lower())
+    owner_keys = BrandOwnerApiKey.objects.filter(api_key_id=api_key.pk)
+    return (
+        Brand.objects.filter(match)
+        .only("pk", "protected", "name")
+        .annotate(
+            key_is_owners=Exists(owner_keys),
+            key_owns_brand=Exists(owner_keys.filter(owner_id=OuterRef("owner_id"))),
+        )
+        .first()
+    )
 
 
 class AuthorizationCheckView(APIView):
@@ -46,7 +58,11 @@ class AuthorizationCheckView(APIView):
         responses={
             200: GateAnswerSerializer,
             400: OpenApiResponse(BadRequestSerializer, description="A parameter is missing or malformed."),
-            404: OpenApiResponse(NotFoundSerializer, description="Unknown seller or brand."),
+            403: OpenApiResponse(
+                ErrorDetailSerializer,
+                description="The key lacks the scope, or is a brand owner's key asking about another brand.",
+            ),
+            404: OpenApiResponse(ErrorDetailSerializer, description="Unknown seller or brand."),
         },
         examples=[
             OpenApiExample(
@@ -77,9 +93,12 @@ class AuthorizationCheckView(APIView):
         seller = Seller.objects.filter(pk=params["seller"]).only("pk", "status").first()
         if seller is None:
             raise NotFound(_("No seller with id %(id)s.") % {"id": params["seller"]})
-        brand = _brand(params["brand"])
+        brand = _brand(params["brand"], request.auth)
         if brand is None:
             raise NotFound(_("No brand with id, name or slug “%(ref)s”.") % {"ref": params["brand"]})
+        if brand.key_is_owners and not brand.key_owns_brand:
+            # A rights holder may check sellers of its own brands, not its competitors'.
+            raise PermissionDenied(_("This key belongs to a brand owner and may ask only about that owner's brands."))
         answer = may_list(seller=seller, brand=brand, country=params["country"], category=params["category"])
         return Response(
             GateAnswerSerializer(

@@ -18,6 +18,7 @@ class SellerAction(enum.StrEnum):
 @register_actions
 class BrandAction(enum.StrEnum):
     BRAND_OWNER_CREATED = "seller.brand_owner.created"
+    BRAND_OWNER_API_KEY_ISSUED = "seller.brand_owner.api_key_issued"
     BRAND_CREATED = "seller.brand.created"
     BRAND_PROTECTION_CHANGED = "seller.brand.protection_changed"
     BRAND_IMAGE_ADDED = "seller.brand.image_added"

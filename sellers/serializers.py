@@ -42,7 +42,7 @@ class GateAnswerSerializer(serializers.Serializer):
     authorization = GateAuthorizationSerializer(allow_null=True)
 
 
-class NotFoundSerializer(serializers.Serializer):
+class ErrorDetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 

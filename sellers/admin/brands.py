@@ -47,6 +47,21 @@ class BrandOwnerAdmin(AuditHistoryMixin, admin.ModelAdmin):
     search_fields = ("name", "contacts__email")
     inlines = [BrandOwnerContactInline, BrandOwnerApiKeyInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ["issue_api_key"]
+
+    def has_issue_key_permission(self, request) -> bool:
+        return request.user.has_perm("portal.add_apikey")
+
+    @admin.action(description=_("Issue a brand-gate API key to each selected owner"), permissions=["issue_key"])
+    def issue_api_key(self, request, queryset):
+        for owner in queryset:
+            _link, secret = svc.brand_owner_api_key_issue(owner=owner, actor=request.user)
+            self.message_user(
+                request,
+                gettext("Key for %(owner)s — copy it now, it will not be shown again: %(key)s")
+                % {"owner": owner.name, "key": secret},
+                messages.WARNING,
+            )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(brand_count=Count("brands"))

@@ -30,11 +30,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal import audit, fingerprints
+from portal.api_auth import Scope
 from portal.errors import DomainError, InvalidTransition
 from portal.notifications import notify
 from sellers import signals
 from sellers.audit_actions import BrandAction
-from sellers.models import Brand, BrandAuthorization, BrandImage, BrandOwner, BrandReferencePrice, Document, Seller
+from sellers.models import (
+    Brand,
+    BrandAuthorization,
+    BrandImage,
+    BrandOwner,
+    BrandOwnerApiKey,
+    BrandReferencePrice,
+    Document,
+    Seller,
+)
 
 A = BrandAuthorization
 S = BrandAuthorization.Status
@@ -116,6 +126,24 @@ def brand_owner_create(*, name: str, actor, country: str = "", website: str = ""
     owner = BrandOwner.objects.create(name=name.strip(), country=country.upper(), website=website)
     audit.record(action=BrandAction.BRAND_OWNER_CREATED, actor=actor, target=owner, changes={"name": owner.name})
     return owner
+
+
+@transaction.atomic
+def brand_owner_api_key_issue(*, owner: BrandOwner, actor, name: str = "") -> tuple[BrandOwnerApiKey, str]:
+    """A gate key for a brand owner; it may ask only about the owner's own brands. Returns the key once."""
+    from portal.services import api_key_create
+
+    key, secret = api_key_create(
+        name=f"{owner.name}: {name.strip() or 'brand gate'}"[:120], scopes=[Scope.AUTHORIZATIONS_READ], actor=actor
+    )
+    link = BrandOwnerApiKey.objects.create(owner=owner, api_key=key)
+    audit.record(
+        action=BrandAction.BRAND_OWNER_API_KEY_ISSUED,
+        actor=actor,
+        target=owner,
+        changes={"api_key": key.pk, "prefix": key.prefix, "scopes": key.scopes},
+    )
+    return link, secret
 
 
 @transaction.atomic

@@ -85,3 +85,26 @@ def test_seed_demo_adds_brands_and_authorizations_once():
     approved = BrandAuthorization.objects.get(brand=nordlicht, status=BrandAuthorization.Status.APPROVED)
     assert BrandAuthorization.objects.filter(seller=approved.seller).count() == 2
     assert may_list(seller=approved.seller, brand=nordlicht, country="AT", category="boots").allowed
+
+
+def test_superuser_issues_an_owner_key_from_the_console_and_officers_cannot(client):
+    from django.urls import reverse
+
+    from portal.models import ApiKey
+    from portal.roles import Role
+    from sellers.models import BrandOwner
+    from tests.factories import UserFactory, staff
+    from tests.helpers import login_staff
+
+    owner = BrandOwner.objects.create(name="Acme Holding")
+    url = reverse("admin:sellers_brandowner_changelist")
+    login_staff(client, staff(Role.VETTING_OFFICER))
+    client.post(url, {"action": "issue_api_key", "_selected_action": [owner.pk]})
+    assert not ApiKey.objects.exists()
+
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    login_staff(client, admin_user)
+    response = client.post(url, {"action": "issue_api_key", "_selected_action": [owner.pk]}, follow=True)
+    key = owner.api_keys.get().api_key
+    assert f"hm_{key.prefix}_" in response.content.decode()
+    assert AuditEvent.objects.filter(action="seller.brand_owner.api_key_issued", target_id=str(owner.pk)).exists()

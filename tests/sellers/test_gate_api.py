@@ -117,3 +117,20 @@ def test_schema_documents_the_gate(client):
     operation = schema["paths"]["/api/v1/authorizations/check"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"seller", "brand", "country", "category"}
     assert {"200", "400", "404"} <= set(operation["responses"])
+
+
+def test_a_brand_owners_key_asks_only_about_its_own_brands(client, django_assert_max_num_queries):
+    from sellers.models import BrandOwner
+    from sellers.services.brands import brand_owner_api_key_issue
+
+    owner = BrandOwner.objects.create(name="Acme Holding")
+    own = BrandAuthorizationFactory(brand=BrandFactory(owner=owner))
+    other = BrandAuthorizationFactory(brand=BrandFactory(owner=BrandOwner.objects.create(name="Rival AG")))
+    link, secret = brand_owner_api_key_issue(owner=owner, actor=None)
+    assert link.api_key.scopes == [Scope.AUTHORIZATIONS_READ]
+    owner_auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+    assert _check(client, owner_auth, seller=own.seller_id, brand=own.brand_id).json()["allowed"] is True
+    with django_assert_max_num_queries(4):
+        refused = _check(client, owner_auth, seller=other.seller_id, brand=other.brand_id)
+    assert refused.status_code == 403 and "brand owner" in refused.json()["detail"]
