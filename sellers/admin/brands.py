@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -110,9 +111,15 @@ class BrandForm(forms.ModelForm):
         fields = ("name", "protected", "owner")
 
 
+class BrandImageUploadForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    image = forms.ImageField(label=_("Official product image (JPEG, PNG or WebP)"))
+
+
 @admin.register(Brand)
 class BrandAdmin(AuditHistoryMixin, admin.ModelAdmin):
     form = BrandForm
+    change_form_template = "admin/sellers/brand/change_form.html"
     list_display = ("name", "protected", "owner", "trademark_count", "authorization_count")
     list_filter = ("protected",)
     list_select_related = ("owner",)
@@ -136,6 +143,44 @@ class BrandAdmin(AuditHistoryMixin, admin.ModelAdmin):
     @admin.display(description=_("authorizations"), ordering="authorization_count")
     def authorization_count(self, obj) -> int:
         return obj.authorization_count
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/images/add/",
+                self.admin_site.admin_view(self.add_image_view),
+                name="sellers_brand_add_image",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_image_view(self, request, object_id):
+        brand = get_object_or_404(Brand, pk=object_id)
+        if not self.has_change_permission(request, brand):
+            raise PermissionDenied
+        form = BrandImageUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                svc.brand_image_add(
+                    brand=brand,
+                    uploaded_file=form.cleaned_data["image"],
+                    title=form.cleaned_data["title"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                for message in exc.message_dict.get("image", exc.messages):
+                    form.add_error("image", message)
+            else:
+                self.message_user(request, gettext("Image added and fingerprinted."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:sellers_brand_change", args=[brand.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": brand,
+            "title": gettext("Add an official image of %(brand)s") % {"brand": brand.name},
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/sellers/brand/add_image.html", context)
 
     def save_model(self, request, obj, form, change):
         # Creation and the protected flag are audited state changes; go through the services.

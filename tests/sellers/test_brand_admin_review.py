@@ -186,3 +186,26 @@ def test_brand_created_in_the_console_is_audited(officer_client):
     brand = Brand.objects.get(name="Nordlicht")
     assert brand.slug == "nordlicht" and brand.protected
     assert AuditEvent.objects.filter(action="seller.brand.created", target_id=str(brand.pk)).exists()
+
+
+def test_officer_adds_an_official_image_in_the_console(officer_client):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    brand = BrandFactory()
+    url = reverse("admin:sellers_brand_add_image", args=[brand.pk])
+    assert url in officer_client.get(reverse("admin:sellers_brand_change", args=[brand.pk])).content.decode()
+
+    bad = officer_client.post(url, {"image": SimpleUploadedFile("x.png", b"not an image")})
+    assert bad.status_code == 200 and not brand.images.exists()
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, format="JPEG")
+    response = officer_client.post(
+        url, {"title": "Front view", "image": SimpleUploadedFile("front.jpg", buffer.getvalue())}
+    )
+    assert response.status_code == 302
+    image = brand.images.get()
+    assert image.title == "Front view" and image.width == 40
