@@ -179,7 +179,7 @@ class TextForm(forms.Form):
 @admin.register(Application)
 class ApplicationAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
     change_form_template = "admin/sellers/application/review.html"
-    list_display = ("id", "seller", "kind", "status", "submitted_at", "deadline", "assigned_to", "open_checks")
+    list_display = ("id", "seller", "status", "deadline", "assigned_to", "open_checks", "kind", "submitted_at")
     list_filter = ("status", "kind", AssignedFilter, DeadlineFilter)
     list_select_related = ("seller", "assigned_to")
     search_fields = ("seller__legal_name", "seller__trading_name")

@@ -79,14 +79,26 @@ def _clean_strings(cleaned: dict) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in cleaned.items() if not hasattr(v, "read")}
 
 
-class WizardForm(forms.Form):
+class AccessibleForm(forms.Form):
+    """Ties each error message to its control for screen readers (WCAG 3.3.1)."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"id_{name}_error"
+
+
+class WizardForm(AccessibleForm):
     """A step of the wizard; ``answers()`` is what the service stores."""
 
     def answers(self) -> dict:
         return _clean_strings(self.cleaned_data)
 
 
-class InvitationAcceptForm(forms.Form):
+class InvitationAcceptForm(AccessibleForm):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     password1 = forms.CharField(
@@ -200,6 +212,7 @@ class RepresentativeForm(WizardForm):
     )
     nationality = forms.ChoiceField(label=_("Nationality"), choices=COUNTRIES)
     id_document = DocumentField(label=_("ID document (passport or identity card)"))
+    conditional = ("id_document",)
 
     def __init__(self, *args, has_id_document: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -218,15 +231,18 @@ class RepresentativeForm(WizardForm):
         return upload
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(AccessibleForm):
+    conditional = ("iban", "routing_number", "account_number")  # required by the account type, not "optional"
     holder = forms.CharField(label=_("Account holder"), max_length=200)
     account_type = forms.ChoiceField(
         label=_("Account type"),
         choices=[("iban", _("IBAN (Europe and elsewhere)")), ("us", _("US bank account (routing and account number)"))],
         widget=forms.RadioSelect,
     )
-    iban = forms.CharField(label=_("IBAN"), max_length=42, required=False)
-    routing_number = forms.CharField(label=_("Routing number (ABA)"), max_length=9, required=False)
+    iban = forms.CharField(label=_("IBAN"), max_length=42, required=False, help_text=_("For an IBAN account."))
+    routing_number = forms.CharField(
+        label=_("Routing number (ABA)"), max_length=9, required=False, help_text=_("For a US bank account.")
+    )
     account_number = forms.CharField(label=_("Account number"), max_length=17, required=False)
     bank_country = forms.ChoiceField(label=_("Country of the bank"), choices=COUNTRIES)
 
@@ -256,7 +272,8 @@ class PaymentForm(forms.Form):
         return cleaned
 
 
-class DocumentsForm(forms.Form):
+class DocumentsForm(AccessibleForm):
+    conditional = ("business_registration", "proof_of_address", "proof_of_address_date", "tax_document")
     business_registration = DocumentField(label=_("Business registration (extract from the trade register)"))
     proof_of_address = DocumentField(label=_("Proof of address (utility bill or bank statement)"))
     proof_of_address_date = forms.DateField(
@@ -292,7 +309,7 @@ class DocumentsForm(forms.Form):
         return cleaned
 
 
-class CertificationForm(forms.Form):
+class CertificationForm(AccessibleForm):
     version = SELF_CERTIFICATION_VERSION
     confirm = forms.BooleanField(
         label=_(

@@ -534,6 +534,11 @@ def _open_recertification(*, seller: Seller, due_on: date) -> Recertification:
     return recert
 
 
+def recertification_window_open(recert: Recertification, *, today: date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return recert.status == Recertification.Status.LAPSED or (recert.due_on - today).days <= 30
+
+
 @transaction.atomic
 def recertification_start(*, seller: Seller, actor) -> Application:
     """Open the recertification form, pre-filled with the last approved data."""
@@ -545,6 +550,10 @@ def recertification_start(*, seller: Seller, actor) -> Application:
     )
     if recert is None:
         raise InvalidTransition(_("No recertification is due."))
+    if recert.status == Recertification.Status.OPEN and not recertification_window_open(recert):
+        raise InvalidTransition(
+            _("Recertification opens 30 days before its due date (%(date)s).") % {"date": recert.due_on.isoformat()}
+        )
     if recert.application_id and recert.application.status in Application.OPEN:
         return recert.application
     last = seller.applications.filter(status=A.APPROVED).order_by("-decided_at").first()

@@ -265,6 +265,7 @@ def status(request):
             "documents": documents,
             "recertification": recertification,
             "failed_checks": failed,
+            "recertify_now": bool(recertification and services.recertification_window_open(recertification)),
         },
     )
 

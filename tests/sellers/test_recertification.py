@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.models import AuditEvent
 from portal.roles import Role
@@ -118,3 +119,17 @@ def test_the_sweep_task_is_scheduled():
     from portal.celery import app
 
     assert "sellers.tasks.recertification_sweep" in app.tasks and "sellers.tasks.retention_sweep" in app.tasks
+
+
+def test_recertification_opens_30_days_before_the_due_date(client, approved):
+    seller, user, _officer = approved
+    client.force_login(user)
+    body = client.get(reverse("sellers:status")).content.decode()
+    assert "from 30 days before the due date" in body and 'href="/seller/recertify/"' not in body
+    response = client.post(reverse("sellers:recertify"), follow=True)
+    assert "Recertification opens 30 days before its due date" in response.content.decode()
+    assert not seller.applications.filter(kind=Application.Kind.RECERTIFICATION).exists()
+    Recertification.objects.filter(seller=seller).update(due_on=timezone.localdate() + timedelta(days=30))
+    assert 'href="/seller/recertify/"' in client.get(reverse("sellers:status")).content.decode()
+    assert client.post(reverse("sellers:recertify")).status_code == 302
+    assert seller.applications.filter(kind=Application.Kind.RECERTIFICATION).exists()
