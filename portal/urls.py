@@ -21,6 +21,8 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Before the console: its catch-all would answer these paths with a 404 first.
+    path("console/reports/", include("moderation.report_urls")),
     path("console/", admin.site.urls),
     path(
         "accounts/login/",
