@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -104,6 +105,17 @@ class TrademarkRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office} {self.number}"
+
+    def clean(self) -> None:
+        errors = {}
+        classes = self.nice_classes if isinstance(self.nice_classes, list) else None
+        # The Nice Classification has 45 classes (1-34 goods, 35-45 services).
+        if classes is None or not all(isinstance(c, int) and 1 <= c <= 45 for c in classes):
+            errors["nice_classes"] = _("List Nice classes as whole numbers from 1 to 45, e.g. [18, 25].")
+        if self.registered_on and self.expires_on and self.expires_on < self.registered_on:
+            errors["expires_on"] = _("A registration cannot expire before it was registered.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class BrandReferencePrice(models.Model):

@@ -108,3 +108,18 @@ def test_superuser_issues_an_owner_key_from_the_console_and_officers_cannot(clie
     key = owner.api_keys.get().api_key
     assert f"hm_{key.prefix}_" in response.content.decode()
     assert AuditEvent.objects.filter(action="seller.brand_owner.api_key_issued", target_id=str(owner.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    ("classes", "ok"), [([18, 25], True), ([], True), ([0], False), ([46], False), (["25"], False), ("25", False)]
+)
+def test_trademark_nice_classes_are_checked(classes, ok):
+    from sellers.models import TrademarkRegistration
+
+    tm = TrademarkRegistration(brand=BrandFactory(), office="EUIPO", number="1", owner_name="X", nice_classes=classes)
+    if ok:
+        tm.full_clean()
+    else:
+        with pytest.raises(ValidationError) as exc:
+            tm.full_clean()
+        assert "nice_classes" in exc.value.message_dict
