@@ -362,7 +362,7 @@ class CaseAdmin(NoCountAdmin):
         return choices
 
     def change_view(self, request, object_id, form_url="", extra_context=None, decide_form=None):
-        if request.method == "POST":
+        if request.method == "POST" and decide_form is None:
             raise PermissionDenied  # the case screen changes nothing directly; its forms post to services
         case = get_object_or_404(
             Case.objects.select_related("listing", "listing__seller", "listing__brand", "assigned_to"), pk=object_id
@@ -398,7 +398,9 @@ class CaseAdmin(NoCountAdmin):
             "has_view_permission": True,
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/moderation/case/case_screen.html", context)
+        return TemplateResponse(
+            request, "admin/moderation/case/case_screen.html", context, status=400 if decide_form is not None else 200
+        )
 
 
 @admin.register(Listing)

@@ -61,7 +61,7 @@ def appeal_decide(*, appeal: Appeal, actor, overturn: bool, explanation: str) ->
         raise PermissionDeniedError(_("Only a senior moderator may decide an appeal."))
     if not explanation.strip():
         raise DomainError(_("Explain the outcome: the seller reads it."), code="invalid")
-    appeal = Appeal.objects.select_for_update().select_related("decision").get(pk=appeal.pk)
+    appeal = Appeal.objects.select_for_update(of=("self",)).select_related("decision").get(pk=appeal.pk)
     if appeal.status != Appeal.Status.PENDING:
         raise InvalidTransition(_("This appeal was already decided."))
     decision = Decision.objects.select_for_update().get(pk=appeal.decision_id)

@@ -198,7 +198,9 @@ def case_decide(
         raise DomainError(_("Choose the policy this decision applies."), code="invalid")
     kind.check(actor=actor, ends_at=ends_at)
     case = (
-        Case.objects.select_for_update().select_related("listing", "listing__brand", "listing__seller").get(pk=case.pk)
+        Case.objects.select_for_update(of=("self",))
+        .select_related("listing", "listing__brand", "listing__seller")
+        .get(pk=case.pk)
     )
     if not case.is_open:
         last = case.decisions.order_by("-decided_at").select_related("decided_by").first()

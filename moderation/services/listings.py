@@ -162,7 +162,7 @@ def image_fingerprinted(*, image: ListingImage, sha256: str, phash: int) -> List
     """Store an image's hashes, add it to the shared index and look for matches. Idempotent."""
     from moderation.services import detection
 
-    image = ListingImage.objects.select_for_update().select_related("listing").get(pk=image.pk)
+    image = ListingImage.objects.select_for_update(of=("self",)).select_related("listing").get(pk=image.pk)
     if image.status == ListingImage.Status.FINGERPRINTED:
         return image
     image.status = ListingImage.Status.FINGERPRINTED
