@@ -138,6 +138,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.django_db
 @FAST
 @given(data=st.dictionaries(st.sampled_from([*NoticeInputSerializer().fields, "extra"]), json_values))
 def test_notice_input_never_raises_beyond_field_errors(data):
