@@ -22,13 +22,26 @@ def notifier_for_key(api_key) -> Notifier:
     notifier = Notifier.objects.filter(api_key=api_key).first()
     if notifier is not None:
         return notifier
+    kind, name, email = Notifier.Kind.PLATFORM, api_key.name, "trust@hallmark.invalid"
+    owner = _brand_owner_of(api_key)
+    if owner is not None:
+        contact = owner.contacts.order_by("-is_primary", "pk").first()
+        kind, name = Notifier.Kind.BRAND_OWNER, owner.name
+        email = contact.email if contact else email
     try:
         with transaction.atomic():
-            return Notifier.objects.create(
-                api_key=api_key, kind=Notifier.Kind.PLATFORM, name=api_key.name, email="trust@hallmark.invalid"
-            )
+            return Notifier.objects.create(api_key=api_key, kind=kind, name=name, email=email)
     except IntegrityError:
         return Notifier.objects.get(api_key=api_key)
+
+
+def _brand_owner_of(api_key):
+    """The brand owner holding this key, if the sellers app links one (read defensively)."""
+    try:
+        link = api_key.brand_owner_link
+    except Exception:  # no link (DoesNotExist) or no such relation in this schema
+        return None
+    return getattr(link, "owner", None)
 
 
 def notifier_for_public(*, name: str, email: str) -> Notifier:

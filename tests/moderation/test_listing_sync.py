@@ -156,3 +156,30 @@ def test_external_id_is_unique_in_the_database():
     listing = ListingFactory()
     with pytest.raises(IntegrityError):
         ListingFactory(external_id=listing.external_id)
+
+
+def test_price_below_30_percent_of_the_reference_price_is_a_signal(client, auth):
+    from sellers.models import BrandReferencePrice
+
+    authz = BrandAuthorizationFactory()  # authorized: only the price speaks
+    BrandReferencePrice.objects.create(brand=authz.brand, category="scarves", currency="EUR", amount="300.00")
+    cheap = client.put(
+        "/api/v1/listings/G1",
+        _body(authz.seller, brand=authz.brand.pk, price="60.00"),
+        content_type="application/json",
+        **auth,
+    )
+    assert cheap.status_code == 201
+    case = Case.objects.get(listing__external_id="G1")
+    assert case.automated and case.reason == "counterfeit"
+    assert case.findings["price_ratio"] == 0.2
+    assert any(s["code"] == "price" for s in case.signals)
+
+    fair = client.put(
+        "/api/v1/listings/G2",
+        _body(authz.seller, brand=authz.brand.pk, price="120.00"),
+        content_type="application/json",
+        **auth,
+    )
+    assert fair.status_code == 201
+    assert not Case.objects.filter(listing__external_id="G2").exists()

@@ -185,3 +185,22 @@ def test_report_form_is_throttled_per_address(client):
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429
     assert Notice.objects.count() == 10
+
+
+def test_brand_owner_keys_are_recognised(client):
+    from sellers.models import BrandOwner, BrandOwnerApiKey
+
+    key, full = api_key(Scope.REPORTS_WRITE, name="Nordlicht protection")
+    owner = BrandOwner.objects.create(name="Nordlicht Outdoor AG")
+    owner.contacts.create(name="Greta", email="bp@nordlicht.example", is_primary=True)
+    BrandOwnerApiKey.objects.create(owner=owner, api_key=key)
+    response = client.post(
+        "/api/v1/reports",
+        _notice(ListingFactory()),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {full}",
+    )
+    assert response.status_code == 201
+    notifier = Notice.objects.get().notifier
+    assert notifier.kind == Notifier.Kind.BRAND_OWNER and notifier.email == "bp@nordlicht.example"
+    assert Case.objects.get().source == Case.Source.BRAND_OWNER
