@@ -87,7 +87,7 @@ def main() -> None:
             "p95_ms (worst round)": max(p["p95_ms"] for p in parts),
             "median_ms (worst round)": max(p["median_ms"] for p in parts),
             "statuses": _merge(p["statuses"] for p in parts),
-            "rounds": parts,
+            "rounds (rps)": [p["rps"] for p in parts],
         }
     ratio = totals["gate"]["rps"] / totals["baseline"]["rps"]
     ok_statuses = set(totals["gate"]["statuses"]) <= {"200", "404"}

@@ -111,7 +111,7 @@ def _totals(parts: list[dict]) -> dict:
         "p95_ms (worst round)": max(p["p95_ms"] for p in parts),
         "median_ms (worst round)": max(p["median_ms"] for p in parts),
         "statuses": statuses,
-        "rounds": parts,
+        "rounds (rps)": [p["rps"] for p in parts],
     }
 
 

@@ -82,6 +82,7 @@ def machine(url: str) -> dict[str, str]:
         "os": platform.platform(),
         "python": platform.python_version(),
         "postgresql": _psql_admin(url, "SELECT version()").split(" on ")[0],
+        "load": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
         "commit": commit.stdout.strip() or "unknown",
     }
 
@@ -116,6 +117,8 @@ def render(preset: str, info: dict, seed: dict, results: list[dict], total: floa
         f"- Machine: {info['cores']} cores, {info['memory']} memory, {info['cpu']}",
         f"- {info['os']}; Python {info['python']}",
         f"- {info['postgresql']}; commit `{info['commit']}`; whole run {total:.0f} s",
+        f"- Load average (1/5/15 min) at the start: {info['load']}; at the end: "
+        + " / ".join(f"{x:.1f}" for x in os.getloadavg()),
         f"- Seed ({seed.get('seconds', '?')} s): "
         + ", ".join(f"{k} {v:,}" for k, v in seed.get("created", {}).items()),
         "",
