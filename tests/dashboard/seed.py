@@ -168,3 +168,126 @@ def appeal(decision: Decision, *, submitted, decided=None, overturned=False, by=
         decided_at=decided,
         decided_by=(decider or staff(Role.SENIOR_MODERATOR)) if decided is not None else None,
     )
+
+
+def busy_month(*, seed_value: int = 7) -> None:
+    """A plausible month of work for screenshots: queues, decisions, appeals, vetting."""
+    import random
+
+    from moderation.models import Reason
+
+    rng = random.Random(seed_value)
+    now = timezone.now()
+    m = midnight()
+    moderators = [staff(Role.MODERATOR, username=name) for name in ("amira", "bruno", "chen", "dora")]
+    senior, member = staff(Role.SENIOR_MODERATOR, username="sam-senior"), staff(Role.SELLER_MEMBER)
+    illegal = policy("counterfeit", Policy.Ground.ILLEGAL_CONTENT)
+    terms = policy("listing-rules", Policy.Ground.TERMS)
+    flaggers = [
+        notifier(Notifier.Kind.PUBLIC, "Pat Public"),
+        notifier(Notifier.Kind.TRUSTED_FLAGGER, "Trusted Org"),
+        notifier(Notifier.Kind.BRAND_OWNER, "Brand Co"),
+    ]
+    reasons = [Reason.COUNTERFEIT, Reason.COUNTERFEIT, Reason.TRADEMARK, Reason.UNSAFE, Reason.MISLEADING]
+    sources = [Case.Source.NOTICE, Case.Source.NOTICE, Case.Source.TRUSTED_FLAGGER, Case.Source.AUTOMATED]
+    for day in range(29, -1, -1):
+        for _ in range(rng.randint(2, 6)):
+            source = rng.choice(sources)
+            opened = m - day * DAY + timedelta(hours=rng.randint(0, 10))
+            hours = rng.choice([2, 4, 6, 10, 18, 30, 50])
+            outcome = Notice.Outcome.PENDING
+            if opened + timedelta(hours=hours) < now:
+                d = decided_case(
+                    opened=opened,
+                    decided=opened + timedelta(hours=hours),
+                    by=rng.choice(moderators),
+                    action=rng.choice(
+                        [
+                            Action.REMOVE_LISTING,
+                            Action.REMOVE_LISTING,
+                            Action.RESTRICT_LISTING,
+                            Action.DISMISS,
+                            Action.WARN,
+                        ]
+                    ),
+                    policy_obj=rng.choice([illegal, illegal, terms]),
+                    source=source,
+                    reason=rng.choice(reasons),
+                    automated=source == Case.Source.AUTOMATED,
+                )
+                target = d.case
+                outcome = Notice.Outcome.REJECTED if d.action == Action.DISMISS else Notice.Outcome.UPHELD
+                if d.action != Action.DISMISS and rng.random() < 0.25:
+                    submitted = d.decided_at + DAY
+                    done = submitted + timedelta(days=rng.randint(1, 5))
+                    appeal(
+                        d,
+                        submitted=submitted,
+                        decided=done if done < now else None,
+                        overturned=rng.random() < 0.3,
+                        by=member,
+                        decider=senior,
+                    )
+            else:
+                target = case(
+                    opened=opened,
+                    source=source,
+                    reason=rng.choice(reasons),
+                    priority=rng.choice([10, 25, 45, 70, 85, 120]),
+                    due=opened + timedelta(hours=rng.choice([24, 48, 72])),
+                    automated=source == Case.Source.AUTOMATED,
+                )
+            if source != Case.Source.AUTOMATED:
+                notice(
+                    notifier=rng.choice(flaggers), reason=target.reason, received=opened, outcome=outcome, case=target
+                )
+    for hours_ago in (3, 20, 30, 60, 80, 120, 150):
+        case(
+            opened=now - timedelta(hours=hours_ago),
+            priority=rng.choice([15, 40, 65, 90, 130]),
+            due=now - timedelta(hours=hours_ago) + timedelta(hours=48),
+        )
+    S = Application.Status
+    for status in (S.DRAFT, S.DRAFT, S.SUBMITTED, S.SUBMITTED, S.IN_REVIEW, S.IN_REVIEW, S.CHANGES_REQUESTED):
+        application(status, submitted=None if status == S.DRAFT else now - timedelta(days=rng.randint(1, 13)))
+    for _ in range(14):
+        submitted = now - timedelta(days=rng.randint(12, 80))
+        application(
+            rng.choice([S.APPROVED, S.APPROVED, S.APPROVED, S.REJECTED]),
+            submitted=submitted,
+            decided=submitted + timedelta(days=rng.choice([2, 3, 5, 6, 8, 9, 11])),
+        )
+    today = timezone.localdate()
+    for days in (3, 9, 17, 26, 45):
+        authorization(valid_until=today + timedelta(days=days))
+    for days in (-4, 6, 21, 60):
+        recertification(due_on=today + timedelta(days=days))
+    recertification(status=Recertification.Status.LAPSED, due_on=today - timedelta(days=25))
+    _audit_as_the_services_would(since=m - 29 * DAY)
+    # Real services for the numbers that only the audit trail remembers.
+    from moderation.services.notifiers import notifier_set_standing
+    from sellers.services.seller import seller_suspend
+
+    notifier_set_standing(notifier=flaggers[0], standing=Notifier.Standing.WARNED, actor=senior, reason="Unfounded.")
+    seller_suspend(seller=SellerFactory(), actor=senior, reason="Recertification overdue.")
+
+
+def _audit_as_the_services_would(*, since) -> None:
+    """Rows seeded directly get the audit events their services write, so the report's cross-check holds."""
+    from moderation.audit_actions import ModerationAction
+    from portal import audit
+    from sellers.audit_actions import OnboardingAction
+
+    def record(action, rows):
+        for row in rows:
+            audit.record(action=action, actor=None, target=row)
+
+    record(ModerationAction.NOTICE_RECEIVED, Notice.objects.filter(received_at__gte=since))
+    record(ModerationAction.DECISION_MADE, Decision.objects.filter(decided_at__gte=since))
+    record(ModerationAction.APPEAL_SUBMITTED, Appeal.objects.filter(submitted_at__gte=since))
+    decided = Appeal.objects.filter(decided_at__gte=since)
+    record(ModerationAction.APPEAL_UPHELD, decided.filter(status=Appeal.Status.UPHELD))
+    record(ModerationAction.APPEAL_OVERTURNED, decided.filter(status=Appeal.Status.OVERTURNED))
+    applications = Application.objects.filter(decided_at__gte=since)
+    record(OnboardingAction.APPLICATION_APPROVED, applications.filter(status=Application.Status.APPROVED))
+    record(OnboardingAction.APPLICATION_REJECTED, applications.filter(status=Application.Status.REJECTED))
