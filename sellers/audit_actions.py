@@ -37,6 +37,7 @@ class OnboardingAction(enum.StrEnum):
     INVITATION_CREATED = "seller.invitation.created"
     INVITATION_ACCEPTED = "seller.invitation.accepted"
     INVITATION_REVOKED = "seller.invitation.revoked"
+    INVITATION_RESENT = "seller.invitation.resent"
     APPLICATION_SAVED = "seller.application.saved"
     APPLICATION_SUBMITTED = "seller.application.submitted"
     APPLICATION_ASSIGNED = "seller.application.assigned"

@@ -53,7 +53,7 @@ class InvitationAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
     list_select_related = ("created_by", "seller")
     search_fields = ("email", "business_name")
     exclude = ("token_hash",)
-    actions = ["revoke"]
+    actions = ["revoke", "resend"]
     show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):
@@ -104,6 +104,15 @@ class InvitationAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
                 svc.invitation_revoke(invitation=invitation, actor=request.user)
                 done += 1
         self.message_user(request, gettext("%(n)s invitation(s) revoked.") % {"n": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Resend the selected invitations with a new link"), permissions=["change"])
+    def resend(self, request, queryset):
+        done = 0
+        for invitation in queryset:
+            if invitation.state in ("open", "expired"):
+                svc.invitation_resend(invitation=invitation, actor=request.user)
+                done += 1
+        self.message_user(request, gettext("%(n)s invitation(s) resent.") % {"n": done}, messages.SUCCESS)
 
 
 @admin.register(Document)

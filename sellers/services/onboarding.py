@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +36,8 @@ from sellers.models.onboarding import (
 )
 from sellers.services.documents import document_delete_files
 from sellers.services.seller import seller_activate, seller_reinstate, seller_suspend
+
+logger = logging.getLogger(__name__)
 
 A = Application.Status
 Req = ApplicationCheck.Requirement
@@ -94,19 +99,51 @@ def invitation_create(*, email: str, business_name: str = "", actor) -> tuple[In
         target=invitation,
         changes={"email": email, "business_name": invitation.business_name},
     )
-    notify(
-        kind="sellers.invitation",
-        to_email=email,
-        subject=_("You are invited to sell on our marketplace"),
-        template="emails/sellers/invitation.txt",
-        context={
-            "invitation": invitation,
-            "accept_url": _url("sellers:invitation-accept", token),
-            "days": INVITATION_DAYS,
-        },
-        target=invitation,
-    )
+    _send_invitation_after_commit(invitation, token)
     return invitation, token
+
+
+def _send_invitation_after_commit(invitation: Invitation, token: str) -> None:
+    """Mail the link directly, not through the outbox: an outbox row would keep the token in clear.
+
+    If the message is lost, an officer resends the invitation, which issues a new token.
+    """
+    subject = _("You are invited to sell on our marketplace")
+    body = render_to_string(
+        "emails/sellers/invitation.txt",
+        {"invitation": invitation, "accept_url": _url("sellers:invitation-accept", token), "days": INVITATION_DAYS},
+    )
+    to = [invitation.email]
+
+    def send():
+        try:
+            send_mail(subject, body, None, to)
+        except Exception:  # SMTP trouble must not fail the officer's request; resending fixes it
+            logger.exception("could not send invitation %s", invitation.pk)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
+    """Issue a fresh token (the old link stops working) and mail it; the 14 days start again."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.state not in ("open", "expired"):
+        raise InvalidTransition(
+            _("Only an open or expired invitation can be resent (this one is %s).") % invitation.state_label
+        )
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = hash_token(token)
+    invitation.expires_at = timezone.now() + timedelta(days=INVITATION_DAYS)
+    invitation.save(update_fields=["token_hash", "expires_at"])
+    audit.record(
+        action=OnboardingAction.INVITATION_RESENT,
+        actor=actor,
+        target=invitation,
+        changes={"expires_at": invitation.expires_at},
+    )
+    _send_invitation_after_commit(invitation, token)
+    return invitation
 
 
 @transaction.atomic
@@ -498,6 +535,12 @@ def application_reject(*, application: Application, actor, reason: str) -> Appli
     application.decided_by = actor
     application.decision_reason = reason.strip()
     application.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+    if application.kind == Application.Kind.RECERTIFICATION:
+        # A refused recertification is no answer: the due date (and the suspension after it) still stands.
+        Recertification.objects.filter(application=application, status=Recertification.Status.SUBMITTED).update(
+            status=Recertification.Status.OPEN, application=None
+        )
+        Recertification.objects.filter(application=application).update(application=None)
     audit.record(
         action=OnboardingAction.APPLICATION_REJECTED,
         actor=actor,

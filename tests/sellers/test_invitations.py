@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.errors import DomainError, InvalidTransition
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Notification
 from portal.roles import Role
 from sellers.models import Application, Invitation, Seller
 from sellers.services import onboarding as services
@@ -40,6 +40,8 @@ def test_invitation_stores_only_a_hash_and_mails_the_link(django_capture_on_comm
     assert len(mail.outbox) == 1
     assert reverse("sellers:invitation-accept", args=[token]) in mail.outbox[0].body
     assert invitation.expires_at - invitation.created_at == timedelta(days=14)
+    # the link never sits in the database, not even in the notification outbox
+    assert not Notification.objects.filter(body__contains=token).exists()
     assert AuditEvent.objects.filter(action="seller.invitation.created", target_id=str(invitation.pk)).exists()
 
 
@@ -127,3 +129,17 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get(reverse("sellers:status"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+def test_resending_issues_a_new_link_and_kills_the_old_one(client, django_capture_on_commit_callbacks):
+    invitation, old_token = _invite()
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    officer = staff(Role.VETTING_OFFICER, username="resender")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_resend(invitation=invitation, actor=officer)
+    new_link = next(line for line in mail.outbox[-1].body.splitlines() if "/invite/" in line)
+    assert old_token not in new_link
+    assert _accept_form(client, old_token).status_code == 404
+    new_token = new_link.rstrip("/").rsplit("/", 1)[-1]
+    assert _accept_form(client, new_token).status_code == 302
+    assert AuditEvent.objects.filter(action="seller.invitation.resent").exists()

@@ -133,3 +133,21 @@ def test_recertification_opens_30_days_before_the_due_date(client, approved):
     assert 'href="/seller/recertify/"' in client.get(reverse("sellers:status")).content.decode()
     assert client.post(reverse("sellers:recertify")).status_code == 302
     assert seller.applications.filter(kind=Application.Kind.RECERTIFICATION).exists()
+
+
+def test_a_rejected_recertification_leaves_the_due_date_standing(approved, django_capture_on_commit_callbacks):
+    seller, user, officer = approved
+    recert = Recertification.objects.get(seller=seller)
+    Recertification.objects.filter(pk=recert.pk).update(due_on=timezone.localdate() + timedelta(days=5))
+    application = services.recertification_start(seller=seller, actor=user)
+    application = services.application_certify(application=application, actor=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_submit(application=application, actor=user)
+    recert.refresh_from_db()
+    assert recert.status == Recertification.Status.SUBMITTED
+    services.application_reject(application=application, actor=officer, reason="The company was dissolved.")
+    recert.refresh_from_db()
+    assert recert.status == Recertification.Status.OPEN and recert.application_id is None
+    _sweep(recert.due_on + timedelta(days=11), django_capture_on_commit_callbacks)
+    seller.refresh_from_db()
+    assert seller.status == Seller.Status.SUSPENDED
