@@ -213,9 +213,11 @@ def line_chart(
         )
     every = max(math.ceil(n / 6), 1)
     for i, label in enumerate(x_labels):
-        if i % every == 0 or i == n - 1:
+        # The last label is always shown, so a regular one too close to it is left out.
+        if (i % every == 0 and n - 1 - i >= every) or i == n - 1:
             x = left + i * step
-            body.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle">{escape(label)}</text>')
+            anchor = "end" if i == n - 1 and n > 1 else "middle"
+            body.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="{anchor}">{escape(label)}</text>')
     for index, (_name, values) in enumerate(series):
         points = [point(i, v or 0) for i, v in enumerate(values)]
         if not points:
