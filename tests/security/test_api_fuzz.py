@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from portal import services
 from portal.api_auth import Scope
 
-EXAMPLES = int(os.environ.get("HALLMARK_FUZZ_EXAMPLES", "250"))
+EXAMPLES = int(os.environ.get("HALLMARK_FUZZ_EXAMPLES", "300"))
 
 
 @pytest.fixture
