@@ -170,3 +170,42 @@ def test_sellers_and_vetting_officers_cannot_reach_the_queue(client):
     login_staff(client, staff(Role.VETTING_OFFICER))
     assert client.get(QUEUE).status_code == 403
     assert client.post(f"{QUEUE}claim-next/").status_code == 403
+
+
+def test_bulk_dismiss_and_bulk_decide_under_one_policy(client):
+    mod = staff(Role.MODERATOR)
+    login_staff(client, mod)
+    a, b, c = CaseFactory(), CaseFactory(), CaseFactory()
+    policy = PolicyFactory()
+    response = client.post(QUEUE, {"action": "bulk_dismiss", "_selected_action": [a.pk]})
+    assert response.status_code == 302
+    assert Case.objects.get(pk=a.pk).status == Case.Status.DECIDED
+
+    confirm = client.post(QUEUE, {"action": "bulk_decide", "_selected_action": [b.pk, c.pk]})
+    assert confirm.status_code == 200 and b"Decide them" in confirm.content
+    done = client.post(
+        QUEUE,
+        {
+            "action": "bulk_decide",
+            "_selected_action": [b.pk, c.pk],
+            "apply": "1",
+            "policy": policy.pk,
+            "explanation": "Same counterfeit batch.",
+        },
+    )
+    assert done.status_code == 302
+    assert set(Decision.objects.filter(policy=policy).values_list("case_id", flat=True)) == {b.pk, c.pk}
+    assert Listing.objects.filter(pk__in=[b.listing_id, c.listing_id], status=Listing.Status.REMOVED).count() == 2
+
+
+def test_notifier_standing_actions_are_for_seniors(client):
+    from moderation.models import Notifier
+    from tests.moderation.factories import NotifierFactory
+
+    notifier = NotifierFactory()
+    login_staff(client, staff(Role.MODERATOR))
+    client.post("/console/moderation/notifier/", {"action": "warn", "_selected_action": [notifier.pk]})
+    assert Notifier.objects.get(pk=notifier.pk).standing == Notifier.Standing.GOOD
+    login_staff(client, staff(Role.SENIOR_MODERATOR))
+    client.post("/console/moderation/notifier/", {"action": "warn", "_selected_action": [notifier.pk]})
+    assert Notifier.objects.get(pk=notifier.pk).standing == Notifier.Standing.WARNED
