@@ -114,6 +114,26 @@ class QueueFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _case_events(case: Case, decisions) -> list:
+    """The case's own events and those of its listing, notices, decisions and appeals, in chain order."""
+    from django.db.models import Q
+
+    from portal.models import AuditEvent
+
+    related = {
+        "moderation.case": [case.pk],
+        "moderation.listing": [case.listing_id],
+        "moderation.notice": list(case.notices.values_list("pk", flat=True)),
+        "moderation.decision": [d.pk for d in decisions],
+        "moderation.appeal": [a.pk for d in decisions for a in d.appeals.all()],
+    }
+    query = Q()
+    for target_type, ids in related.items():
+        if ids:
+            query |= Q(target_type=target_type, target_id__in=[str(i) for i in ids])
+    return list(AuditEvent.objects.filter(query).order_by("seq")[:300])
+
+
 @admin.register(Case)
 class CaseAdmin(NoCountAdmin):
     list_display = (
@@ -385,7 +405,7 @@ class CaseAdmin(NoCountAdmin):
             "notices": list(case.notices.select_related("notifier").order_by("received_at")),
             "history": selectors.seller_history(seller=listing.seller, brand=listing.brand),
             "notes": list(case.notes.select_related("author")),
-            "events": list(audit.events_for(case)),
+            "events": _case_events(case, decisions),
             "decisions": decisions,
             "pending_appeals": pending_appeals,
             "held_by_me": case.assigned_to_id == request.user.pk and case.claimed_until and case.claimed_until > now,
