@@ -196,6 +196,7 @@ def team_panel(ctx: dashboard.PanelContext) -> dict:
             label_header=_("Moderator"),
             value_header=_("Overturned (%)"),
             unit="%",
+            width=400,
         ),
         "trend_days": TREND_DAYS,
         "cases_total": cases["total"],
