@@ -216,3 +216,22 @@ def test_the_task_refuses_what_is_not_an_image(server, settings):
     image.refresh_from_db()
     assert image.status == ListingImage.Status.REFUSED
     assert "image" in image.refusal_reason
+
+
+@pytest.mark.django_db
+def test_an_image_matching_the_brands_official_image_raises_the_case():
+    from moderation.services.listings import image_fingerprinted
+    from portal import fingerprints
+    from tests.sellers.factories import BrandFactory
+
+    brand = BrandFactory()
+    phash = 0x8F3C_A1B2_7766_0F0F
+    fingerprints.add(
+        kind="brand_image", object_type="sellers.brandimage", object_id=1, owner_key=f"brand:{brand.pk}", phash=phash
+    )
+    listing = ListingFactory(brand=brand)
+    image = ListingImage.objects.create(listing=listing, url="https://img.example.com/x.jpg")
+    image_fingerprinted(image=image, sha256="0" * 64, phash=phash ^ 0b101)  # 2 bits apart: a near copy
+    case = Case.objects.get(listing=listing)
+    assert case.findings["image_brand"] == ["1"]
+    assert any(s["code"] == "image_brand" for s in case.signals)
