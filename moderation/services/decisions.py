@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -266,7 +267,11 @@ def case_decide(
             to_email=case.listing.seller.contact_email,
             subject=_("Statement of reasons: decision #%(id)s about your listing") % {"id": decision.pk},
             template="emails/moderation/statement.txt",
-            context={**statement_context(decision), "statement": statement_text(decision)},
+            context={
+                **statement_context(decision),
+                "statement": statement_text(decision),
+                "site_url": settings.HALLMARK_SITE_URL.rstrip("/"),
+            },
             target=decision,
         )
         if policy is not None:

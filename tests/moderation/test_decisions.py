@@ -74,6 +74,7 @@ def test_remove_listing_sends_the_statement_tells_the_notifier_and_adds_a_strike
         "appeal",
     ):
         assert part.lower() in statement.body.lower(), part
+    assert f"http://127.0.0.1:8000/seller/decisions/{decision.pk}/" in statement.body
 
     notice.refresh_from_db()
     assert notice.outcome == Notice.Outcome.UPHELD
