@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import imagehash
+from django.conf import settings
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter
@@ -71,6 +73,11 @@ def unregister_check(check: FileCheck) -> None:
         _EXTRA_CHECKS.remove(check)
 
 
+def _configured_checks() -> list[FileCheck]:
+    """Checks named in settings.HALLMARK_DOCUMENT_CHECKS (dotted paths), e.g. an antivirus adapter."""
+    return [import_string(path) for path in getattr(settings, "HALLMARK_DOCUMENT_CHECKS", ())]
+
+
 def inspect(data: bytes) -> CleanFile:
     """Run the whole pipeline over ``data``; raise ``Refused`` with a plain reason."""
     if not data:
@@ -83,7 +90,7 @@ def inspect(data: bytes) -> CleanFile:
             _("The file is %(what)s, not a JPEG, PNG or WebP image or a PDF. Please upload one of those.")
             % {"what": sniffing.describe(data)}
         )
-    for check in list(_EXTRA_CHECKS):
+    for check in [*_configured_checks(), *_EXTRA_CHECKS]:
         check(data=data, content_type=content_type)
     sha256 = hashlib.sha256(data).hexdigest()
     if content_type == sniffing.PDF:

@@ -160,3 +160,16 @@ def test_hostile_uploads_through_the_wizard_never_cause_a_500(client, name, djan
     if document is not None:
         assert document.status == Document.Status.REJECTED
         assert document.rejection_reason in status.content.decode().replace("&#x27;", "'")
+
+
+def refuse_everything(*, data: bytes, content_type: str) -> None:
+    raise Refused("The provider could not verify this file.")
+
+
+def test_a_check_can_be_configured_by_dotted_path(settings, django_capture_on_commit_callbacks):
+    settings.HALLMARK_DOCUMENT_CHECKS = ["tests.sellers.test_document_pipeline.refuse_everything"]
+    seller, user = seller_with_member()
+    with django_capture_on_commit_callbacks(execute=True):
+        document = document_upload(seller=seller, kind="tax_document", uploaded_file=upload(jpeg_bytes(6)), actor=user)
+    document.refresh_from_db()
+    assert document.rejection_reason == "The provider could not verify this file."
