@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -20,11 +20,14 @@ from sellers.serializers import (
 )
 
 
-def _brand(ref: str, api_key) -> Brand | None:
+def _brand_and_seller(ref: str, *, seller_id: int, api_key) -> Brand | None:
     """The brand by id, name (case-insensitive, served by an index on UPPER(name)) or slug, in one query.
 
-    The same query tells whether the calling key belongs to a brand owner and
-    whether that owner owns this brand, so the restriction costs no extra trip.
+    The same round trip carries the seller's status (``seller_status``, None
+    when there is no such seller) and whether the calling key belongs to a
+    brand owner and that owner owns this brand: the gate is the marketplace's
+    hot path, so each answer costs the key lookup, this query and at most one
+    more for the seller's authorizations.
     """
     ref = ref.strip()
     match = Q(pk=int(ref)) if ref.isdigit() else Q(name__iexact=ref) | Q(slug=ref.lower())
@@ -33,15 +36,17 @@ def _brand(ref: str, api_key) -> Brand | None:
         Brand.objects.filter(match)
         .only("pk", "protected", "name")
         .annotate(
+            seller_status=Subquery(Seller.objects.filter(pk=seller_id).values("status")[:1]),
             key_is_owners=Exists(owner_keys),
             key_owns_brand=Exists(owner_keys.filter(owner_id=OuterRef("owner_id"))),
         )
+        .order_by("pk")
         .first()
     )
 
 
 class AuthorizationCheckView(APIView):
-    """The hot path: at most three queries (key, seller, brand) plus one for the authorizations."""
+    """The hot path: three queries at most (API key; brand with seller status; the authorizations)."""
 
     required_scopes = (Scope.AUTHORIZATIONS_READ,)
 
@@ -90,15 +95,18 @@ class AuthorizationCheckView(APIView):
         query = GateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        seller = Seller.objects.filter(pk=params["seller"]).only("pk", "status").first()
-        if seller is None:
+        brand = _brand_and_seller(params["brand"], seller_id=params["seller"], api_key=request.auth)
+        # Unknown seller is reported first, whether or not the brand exists.
+        if (brand is None and not Seller.objects.filter(pk=params["seller"]).exists()) or (
+            brand is not None and brand.seller_status is None
+        ):
             raise NotFound(_("No seller with id %(id)s.") % {"id": params["seller"]})
-        brand = _brand(params["brand"], request.auth)
         if brand is None:
             raise NotFound(_("No brand with id, name or slug “%(ref)s”.") % {"ref": params["brand"]})
         if brand.key_is_owners and not brand.key_owns_brand:
             # A rights holder may check sellers of its own brands, not its competitors'.
             raise PermissionDenied(_("This key belongs to a brand owner and may ask only about that owner's brands."))
+        seller = Seller(pk=params["seller"], status=brand.seller_status)
         answer = may_list(seller=seller, brand=brand, country=params["country"], category=params["category"])
         return Response(
             GateAnswerSerializer(

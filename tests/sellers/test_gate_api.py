@@ -107,8 +107,8 @@ def test_constant_query_count(client, auth, extra_rights, django_assert_num_quer
     for _ in range(extra_rights):
         BrandAuthorizationFactory(seller=authz.seller, brand=authz.brand, status=BrandAuthorization.Status.REVOKED)
     _check(client, auth, seller=authz.seller_id, brand=authz.brand_id)  # the key's last_used_at is touched once
-    # key, seller, brand, authorizations
-    with django_assert_num_queries(4):
+    # key; brand with the seller's status; authorizations
+    with django_assert_num_queries(3):
         assert _check(client, auth, seller=authz.seller_id, brand=authz.brand.name).status_code == 200
 
 
@@ -131,6 +131,18 @@ def test_a_brand_owners_key_asks_only_about_its_own_brands(client, django_assert
     owner_auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
     assert _check(client, owner_auth, seller=own.seller_id, brand=own.brand_id).json()["allowed"] is True
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(2):
         refused = _check(client, owner_auth, seller=other.seller_id, brand=other.brand_id)
     assert refused.status_code == 403 and "brand owner" in refused.json()["detail"]
+
+
+def test_unknown_seller_is_named_even_when_the_brand_is_unknown_too(client, auth):
+    response = _check(client, auth, seller=424242, brand="nothing-like-it")
+    assert response.status_code == 404 and "424242" in response.json()["detail"]
+
+
+def test_unprotected_brand_costs_two_queries(client, auth, django_assert_num_queries):
+    brand, seller = BrandFactory(protected=False), SellerFactory()
+    _check(client, auth, seller=seller.pk, brand=brand.pk)
+    with django_assert_num_queries(2):
+        assert _check(client, auth, seller=seller.pk, brand=brand.pk).json()["allowed"] is True
