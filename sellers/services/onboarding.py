@@ -23,7 +23,8 @@ from portal.errors import DomainError, InvalidTransition, PermissionDeniedError
 from portal.models import AuditEvent, ImageFingerprint
 from portal.notifications import notify
 from portal.roles import Role
-from sellers import crypto
+from portal.tasks_util import enqueue_on_commit
+from sellers import crypto, kyb
 from sellers.audit_actions import OnboardingAction, SellerAction
 from sellers.models import Application, ApplicationCheck, Document, Invitation, Recertification, Seller, SellerMember
 from sellers.models.onboarding import (
@@ -357,6 +358,9 @@ def application_submit(*, application: Application, actor) -> Application:
         Recertification.objects.filter(application=application, status=Recertification.Status.OPEN).update(
             status=Recertification.Status.SUBMITTED
         )
+    from sellers.tasks.onboarding import run_kyb_providers
+
+    enqueue_on_commit(run_kyb_providers, application_id=application.pk)
     audit.record(
         action=OnboardingAction.APPLICATION_SUBMITTED,
         actor=actor,
@@ -371,6 +375,32 @@ def application_submit(*, application: Application, actor) -> Application:
         context={"application": application},
         target=application,
     )
+    return application
+
+
+@transaction.atomic
+def application_kyb_annotate(*, application_id: int) -> Application:
+    """Write the outside providers' findings as notes on still-pending checks (never a decision)."""
+    application = Application.objects.select_for_update().get(pk=application_id)
+    if application.status not in (A.SUBMITTED, A.IN_REVIEW):
+        return application
+    for provider, finding in kyb.run(application.snapshot):
+        check = application.checks.filter(requirement=finding.requirement, status=ApplicationCheck.Status.PENDING)
+        check = check.first()
+        if check is None:
+            continue
+        line = f"[{provider}] {'✓' if finding.ok else '✗'} {finding.note}"
+        if line in check.note:
+            continue  # the task may run twice
+        check.note = f"{check.note}\n{line}".strip()
+        check.save(update_fields=["note"])
+        audit.record(
+            action=OnboardingAction.APPLICATION_CHECKED,
+            actor=None,
+            target=application,
+            changes={"requirement": finding.requirement, "provider": provider, "ok": finding.ok},
+            reason=finding.note,
+        )
     return application
 
 
