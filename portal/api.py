@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -85,6 +87,44 @@ class SeqCursorPagination(CursorPagination):
     page_size = 200
     max_page_size = 1000
     page_size_query_param = "page_size"
+
+
+class _FileFormatNegotiation(DefaultContentNegotiation):
+    """``?format=`` names the export's file format here, not a DRF renderer; errors are JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class AuditExportView(APIView):
+    """The audit trail (same filters) as one streamed CSV or JSON Lines file; the export is an audit event."""
+
+    required_scopes = (Scope.AUDIT_READ,)
+    content_negotiation_class = _FileFormatNegotiation
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=["jsonl", "csv"], description="file format (default jsonl)"),
+            *[OpenApiParameter(name, str) for name in AuditEventFilter.base_filters],
+        ],
+        responses={(200, "application/x-ndjson"): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY},
+    )
+    def get(self, request):
+        from portal.audit_export import FORMATS, export_response
+
+        fmt = request.query_params.get("format", "jsonl")
+        params = request.query_params.copy()
+        params.pop("format", None)
+        filterset = AuditEventFilter(params, queryset=AuditEvent.objects.all())
+        errors = dict(filterset.errors) if not filterset.is_valid() else {}
+        if fmt not in FORMATS:
+            errors["format"] = [f"Choose one of: {', '.join(FORMATS)}."]
+        if errors:
+            raise serializers.ValidationError({k: [str(m) for m in v] for k, v in errors.items()})
+        key = request.auth
+        return export_response(
+            filterset=filterset, user=None, fmt=fmt, via=f"api key {key.prefix}", by=f"API key {key.name}"
+        )
 
 
 class AuditEventList(generics.ListAPIView):

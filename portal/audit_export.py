@@ -250,10 +250,14 @@ FORMATS = {
 }
 
 
-def export_response(*, filterset: AuditEventFilterSet, user, fmt: str, via: str) -> StreamingHttpResponse:
-    """Record the export as an audit event, then stream it."""
+def export_response(
+    *, filterset: AuditEventFilterSet, user, fmt: str, via: str, by: str | None = None
+) -> StreamingHttpResponse:
+    """Record the export as an audit event, then stream it. ``by`` names a caller without a user (an API key)."""
     content_type, extension, encode = FORMATS[fmt]
     export = prepare(filterset=filterset, user=user)
+    if by:
+        export.generated_by = by
     audit.record(
         action=audit.PortalAction.AUDIT_EXPORTED,
         actor=user,

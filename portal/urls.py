@@ -12,6 +12,7 @@ _public = {"permission_classes": [AllowAny], "authentication_classes": []}
 api_v1 = [
     path("me", api.MeView.as_view(), name="me"),
     path("audit-events", api.AuditEventList.as_view(), name="audit-events"),
+    path("audit-events/export", api.AuditExportView.as_view(), name="audit-events-export"),
     path("", include("moderation.api_urls")),
     path("schema/", SpectacularAPIView.as_view(**_public), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema", **_public), name="docs"),

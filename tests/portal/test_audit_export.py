@@ -233,3 +233,40 @@ def test_only_readers_of_the_audit_trail_may_export(client):
     plain_staff = UserFactory(is_staff=True)
     login_staff(client, plain_staff)
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_api_export_with_an_audit_read_key_verifies_and_is_recorded(client, tmp_path, fmt):
+    from portal import services
+    from portal.api_auth import Scope
+
+    seed_history(5)
+    key, secret = services.api_key_create(name="Example Assurance", scopes=[Scope.AUDIT_READ], actor=None)
+    response = client.get(
+        reverse("api:audit-events-export"), {"format": fmt, "from_seq": 2}, HTTP_AUTHORIZATION=f"Bearer {secret}"
+    )
+    assert response.status_code == 200
+    assert response.streaming
+    path = tmp_path / f"api.{fmt}"
+    path.write_bytes(b"".join(response.streaming_content))
+    result = _script(path)
+    assert result.returncode == 0, result.stderr
+    event = AuditEvent.objects.get(action="portal.audit.exported")
+    assert event.actor_id is None
+    assert event.changes["via"] == f"api key {key.prefix}"
+    assert event.changes["filters"] == {"from_seq": "2"}
+
+
+def test_api_export_needs_the_audit_scope_and_names_bad_filters(client):
+    from portal import services
+    from portal.api_auth import Scope
+
+    _key, other = services.api_key_create(name="platform", scopes=[Scope.REPORTS_WRITE], actor=None)
+    _key, auditor_key = services.api_key_create(name="auditor", scopes=[Scope.AUDIT_READ], actor=None)
+    url = reverse("api:audit-events-export")
+    assert client.get(url).status_code == 401
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 403
+    response = client.get(url, {"format": "xml", "actor": "-1"}, HTTP_AUTHORIZATION=f"Bearer {auditor_key}")
+    assert response.status_code == 400
+    assert set(response.json()) >= {"format", "actor"}
+    assert client.post(url, HTTP_AUTHORIZATION=f"Bearer {auditor_key}").status_code == 405
