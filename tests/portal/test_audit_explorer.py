@@ -154,3 +154,20 @@ def test_auditors_cannot_post_to_audit_pages(client):
     login_staff(client, auditor())
     assert client.post(reverse("admin:audit_verify")).status_code == 403
     assert client.post(reverse("admin:audit_explorer")).status_code == 403
+
+
+def test_the_api_offers_the_explorer_filters(client):
+    from portal import services
+    from portal.api_auth import Scope
+
+    target = UserFactory()
+    wanted = audit.record(action=audit.PortalAction.USER_ROLES_CHANGED, actor=None, target=target)
+    audit.record(action=audit.PortalAction.USER_CHANGED, actor=None, target=target)
+    _key, secret = services.api_key_create(name="auditor", scopes=[Scope.AUDIT_READ], actor=None)
+    response = client.get(
+        reverse("api:audit-events"),
+        {"action_prefix": "portal.user.roles", "actor_name": "system", "from_seq": wanted.seq},
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert response.status_code == 200
+    assert [e["seq"] for e in response.json()["results"]] == [wanted.seq]
