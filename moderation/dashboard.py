@@ -130,6 +130,8 @@ def queue_panel(ctx: dashboard.PanelContext) -> dict:
         ),
         "links": {
             "queue": dashboard.admin_url("moderation_case_changelist"),
+            "overdue": dashboard.admin_url("moderation_case_changelist", query="queue=overdue"),
+            "escalated": dashboard.admin_url("moderation_case_changelist", query="queue=escalated"),
         },
     }
 

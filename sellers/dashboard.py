@@ -132,7 +132,8 @@ def vetting_panel(ctx: dashboard.PanelContext) -> dict:
         "recert_due": recert_due,
         "links": {
             "applications": dashboard.admin_url("sellers_application_changelist"),
-            "waiting": dashboard.admin_url("sellers_application_changelist", query="status__exact=submitted"),
+            "waiting": dashboard.admin_url("sellers_application_changelist"),
+            "overdue": dashboard.admin_url("sellers_application_changelist", query="deadline=overdue"),
             "authorizations": dashboard.admin_url("sellers_brandauthorization_changelist"),
             "recertifications": dashboard.admin_url("sellers_recertification_changelist"),
         },

@@ -122,3 +122,11 @@ def test_the_console_home_query_count_is_bounded(client, django_assert_max_num_q
         seed.recertification(due_on=timezone.localdate() + timedelta(days=i))
     with django_assert_max_num_queries(panel_queries):
         client.get("/console/")
+
+
+def test_the_numbers_lead_to_the_filtered_lists(client):
+    html = _home(client, UserFactory(is_staff=True, is_superuser=True))
+
+    assert 'href="/console/moderation/case/?queue=overdue"' in html
+    assert 'href="/console/moderation/case/?queue=escalated"' in html
+    assert 'href="/console/sellers/application/?deadline=overdue"' in html
