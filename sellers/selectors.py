@@ -56,25 +56,51 @@ def may_list(
 ) -> GateAnswer:
     """The marketplace's gate, also used by moderation's signals.
 
-    One query whatever the seller holds (its authorizations for the brand);
-    callers that start from ids add one query each for the seller and brand.
+    One query whatever the seller holds (its authorizations for the brand),
+    none when the seller may not sell or the brand is not protected. The API
+    gate fetches the same rows together with the brand and feeds ``gate_answer``.
+    """
+    candidates: list[BrandAuthorization] = []
+    if seller.status == Seller.Status.ACTIVE and brand.protected:
+        candidates = list(
+            BrandAuthorization.objects.filter(seller_id=seller.pk, brand_id=brand.pk).only(*GATE_FIELDS)
+        )
+    return gate_answer(
+        seller_status=seller.status,
+        brand_protected=brand.protected,
+        candidates=candidates,
+        country=country,
+        category=category,
+        on=on,
+    )
+
+
+GATE_FIELDS = ("pk", "status", "basis", "territories", "categories", "valid_from", "valid_until")
+
+
+def gate_answer(
+    *,
+    seller_status: str,
+    brand_protected: bool,
+    candidates: list[BrandAuthorization],
+    country: str | None = None,
+    category: str | None = None,
+    on: date | None = None,
+) -> GateAnswer:
+    """The gate's rule on rows already read (no queries).
+
     When nothing allows the listing, the reason given is the most useful one:
     an approved right that does not cover the place, category or date beats an
     ended right, which beats a rejected request.
     """
     on = on or timezone.localdate()
-    if seller.status != Seller.Status.ACTIVE:
+    if seller_status != Seller.Status.ACTIVE:
         return GateAnswer(
             False,
-            _("The seller is %(status)s and may not list anything.") % {"status": seller.get_status_display()},
+            _("The seller is %(status)s and may not list anything.") % {"status": Seller.Status(seller_status).label},
         )
-    if not brand.protected:
+    if not brand_protected:
         return GateAnswer(True, _("The brand is not protected; any active seller may list it."))
-    candidates = list(
-        BrandAuthorization.objects.filter(seller_id=seller.pk, brand_id=brand.pk).only(
-            "pk", "status", "basis", "territories", "categories", "valid_from", "valid_until"
-        )
-    )
     best: tuple[int, str] | None = None
     pending = False
     for authz in candidates:

@@ -10,7 +10,7 @@ from sellers.services.brands import CATEGORY_RE, COUNTRY_CODES
 
 
 class GateQuerySerializer(serializers.Serializer):
-    seller = serializers.IntegerField(min_value=1, help_text=_("Hallmark seller id."))
+    seller = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text=_("Hallmark seller id."))
     brand = serializers.CharField(max_length=200, help_text=_("Brand id, or its name (case-insensitive) or slug."))
     country = serializers.CharField(
         min_length=2, max_length=2, help_text=_("ISO 3166-1 alpha-2 code of the market the listing is offered in.")
