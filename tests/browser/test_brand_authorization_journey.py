@@ -82,6 +82,7 @@ def test_request_approve_gate_expire(page, shot, tmp_path):
     page.goto(f"/console/sellers/brandauthorization/{authz.pk}/change/")
     page.get_by_role("button", name="Take into review").click()
     page.get_by_text("Taken into review.").wait_for()
+    assert page.get_by_role("link", name="download").count() == 1
     for box in page.locator("ul.checklist input[type=checkbox]").all():
         box.check()
     page.get_by_label("Note to the seller (optional)").fill("Letter checked against the owner's letterhead.")
