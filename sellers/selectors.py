@@ -62,9 +62,7 @@ def may_list(
     """
     candidates: list[BrandAuthorization] = []
     if seller.status == Seller.Status.ACTIVE and brand.protected:
-        candidates = list(
-            BrandAuthorization.objects.filter(seller_id=seller.pk, brand_id=brand.pk).only(*GATE_FIELDS)
-        )
+        candidates = list(BrandAuthorization.objects.filter(seller_id=seller.pk, brand_id=brand.pk).only(*GATE_FIELDS))
     return gate_answer(
         seller_status=seller.status,
         brand_protected=brand.protected,
