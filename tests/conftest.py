@@ -20,6 +20,13 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("HALLMARK_CHROMIUM", "/usr/bin/chromium")
 
 
+def pytest_configure(config):
+    # Argon2 (the real hasher) spends ~100 MB and several passes per hash by
+    # design; tests create hundreds of users, so they use a fast one.
+    # tests/portal/test_settings_and_commands.py checks production keeps Argon2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _missing(reason: str, *, required: bool) -> None:
     if required:
         pytest.fail(f"required service missing: {reason}", pytrace=False)

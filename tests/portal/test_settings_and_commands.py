@@ -100,3 +100,9 @@ def test_totp_code_prints_the_current_code(capsys):
     code = capsys.readouterr().out.strip()
     device = User.objects.get(username="demo-officer").totpdevice_set.get()
     assert code == current_totp(device)
+
+
+def test_passwords_are_hashed_with_argon2_outside_tests():
+    import portal.settings as configured
+
+    assert configured.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
