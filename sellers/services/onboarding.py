@@ -771,3 +771,38 @@ def retention_sweep(*, now: datetime | None = None) -> int:
         seller_kyb_delete(seller=Seller(pk=pk), actor=None, now=now)
         count += 1
     return count
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, actor, reason: str = "") -> Application:
+    """The seller takes back an open application (any state before a decision).
+
+    An initial application withdrawn leaves the seller in onboarding with a fresh
+    draft to start over from; a withdrawn recertification leaves the due date
+    (and the suspension that follows it) standing.
+    """
+    application = _locked_app(application)
+    if application.status not in Application.OPEN:
+        raise InvalidTransition(
+            _("The application is %(status)s and can no longer be withdrawn.")
+            % {"status": application.get_status_display()}
+        )
+    before = application.status
+    application.status = A.WITHDRAWN
+    application.decided_at = timezone.now()
+    application.decision_reason = reason.strip()
+    application.save(update_fields=["status", "decided_at", "decision_reason"])
+    Recertification.objects.filter(application=application, status=Recertification.Status.SUBMITTED).update(
+        status=Recertification.Status.OPEN, application=None
+    )
+    Recertification.objects.filter(application=application).update(application=None)
+    audit.record(
+        action=OnboardingAction.APPLICATION_WITHDRAWN,
+        actor=actor,
+        target=application,
+        changes={"status": {"before": before, "after": A.WITHDRAWN}},
+        reason=application.decision_reason,
+    )
+    if application.kind == Application.Kind.INITIAL:
+        Application.objects.create(seller=application.seller, data=application.data)
+    return application

@@ -291,6 +291,30 @@ def recertify(request):
     return render(request, "sellers/recertify.html", {"recertification": recertification})
 
 
+@never_cache
+@seller_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def withdraw(request):
+    """Confirm, then withdraw the seller's open application."""
+    application = applications_visible_to(request.user).filter(status__in=Application.OPEN).first()
+    if application is None:
+        messages.info(request, _("There is no open application to withdraw."))
+        return redirect("sellers:status")
+    if request.method == "POST":
+        if request.POST.get("confirm") != "withdraw":
+            messages.error(request, _("Confirm with the button below to withdraw the application."))
+            return render(request, "sellers/withdraw.html", {"application": application}, status=400)
+        reason = request.POST.get("reason", "")[:1000]
+        try:
+            services.application_withdraw(application=application, actor=request.user, reason=reason)
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, _("Your application was withdrawn. You can start again whenever you are ready."))
+        return redirect("sellers:status")
+    return render(request, "sellers/withdraw.html", {"application": application})
+
+
 # --- documents -----------------------------------------------------------------------------------------
 
 
