@@ -92,9 +92,14 @@ class AuditEventFilterSet(django_filters.FilterSet):
     actor = _Id(field_name="actor_id", label=_("Actor id"))
     actor_name = django_filters.CharFilter(field_name="actor_display", label=_("Actor (user name or “system”)"))
     actor_role = django_filters.CharFilter(field_name="actor_role", label=_("Actor's role"))
-    action = django_filters.CharFilter(field_name="action", label=_("Action (exact)"))
+    action = django_filters.CharFilter(
+        field_name="action", label=_("Action (exact)"), widget=forms.TextInput(attrs={"list": "audit-actions"})
+    )
     action_prefix = django_filters.CharFilter(
-        field_name="action", lookup_expr="startswith", label=_("Action starts with")
+        field_name="action",
+        lookup_expr="startswith",
+        label=_("Action starts with"),
+        widget=forms.TextInput(attrs={"list": "audit-actions"}),
     )
     target_type = django_filters.CharFilter(field_name="target_type", label=_("Target type (e.g. sellers.seller)"))
     target_id = django_filters.CharFilter(field_name="target_id", label=_("Target id"))
