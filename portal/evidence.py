@@ -228,6 +228,8 @@ def build_pack(*, provider: Provider, obj, user) -> tuple[str, bytes]:
         "checkpoint.json": "the chain checkpoint covering the newest event in the timeline",
     }
     for section in sections(provider, obj):
+        if section.filename in files or section.filename == "manifest.json":
+            raise ValueError(f"two evidence sections want the file name {section.filename!r}")
         files[section.filename] = section.content()
         titles[section.filename] = section.title
     manifest = {
