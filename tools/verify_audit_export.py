@@ -201,6 +201,8 @@ def compare(by_seq: dict, checkpoints: list, older: Path) -> int:
             if by_seq[rec["seq"]] != rec["hash"]:
                 raise Broken(f"event seq={rec['seq']}: changed since the older export")
             matched += 1
+    if not matched:
+        raise Broken(f"nothing in {older} overlaps this export, so it proves nothing: export a range that covers it")
     return matched
 
 

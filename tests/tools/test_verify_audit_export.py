@@ -172,3 +172,15 @@ def test_the_script_uses_only_the_standard_library():
         for alias in node.names
     }
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+def test_against_an_older_export_that_does_not_overlap_proves_nothing(tmp_path):
+    events = _chain(6)
+    old = _jsonl(tmp_path / "old.jsonl", events[:2])
+    newer = tmp_path / "newer.jsonl"
+    lines = [{"record": "export", "contiguous": True}] + [{"record": "event", **ev} for ev in events[3:]]
+    lines.append({"record": "end", "events": 3})
+    newer.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = _run(newer, "--against", old)
+    assert result.returncode == 1
+    assert "overlaps" in result.stderr
