@@ -162,3 +162,26 @@ def test_checkpoints_are_write_once_on_postgres(three_days):
         with pytest.raises(DatabaseError, match="write-once"), transaction.atomic():
             attempt()
     assert AuditCheckpoint.objects.get().hash == three_days[1][-1].hash
+
+
+def test_csv_exports_carry_checkpoints_the_script_checks(client, tmp_path, three_days):
+    import csv
+    import io
+
+    start, _day1, day3 = three_days
+    checkpoints_record(today=start.date() + timedelta(days=3))
+    login_staff(client, auditor())
+    response = client.get(reverse("admin:audit_export"), {"format": "csv"})
+    text = b"".join(response.streaming_content).decode()
+    rows = [r for r in csv.DictReader(io.StringIO(text, newline="")) if r["record"] == "checkpoint"]
+    assert [(r["day"], r["seq"], r["hash"]) for r in rows][-1] == ("2026-11-03", str(day3[-1].seq), day3[-1].hash)
+    path = tmp_path / "export.csv"
+    path.write_text(text, newline="")
+    ok = subprocess.run([sys.executable, "-I", str(SCRIPT), str(path)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert "3 checkpoint(s) consistent" in ok.stdout
+    forged = text.replace(day3[-1].hash, "0" * 64, 1)  # the first occurrence is the event's own hash
+    path.write_text(forged, newline="")
+    broken = subprocess.run([sys.executable, "-I", str(SCRIPT), str(path)], capture_output=True, text=True)
+    assert broken.returncode == 1
+    assert f"event seq={day3[-1].seq} " in broken.stderr
