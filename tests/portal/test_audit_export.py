@@ -270,3 +270,15 @@ def test_api_export_needs_the_audit_scope_and_names_bad_filters(client):
     assert response.status_code == 400
     assert set(response.json()) >= {"format", "actor"}
     assert client.post(url, HTTP_AUTHORIZATION=f"Bearer {auditor_key}").status_code == 405
+
+
+def test_export_command_writes_a_verifiable_file_and_refuses_unknown_filters(tmp_path):
+    seed_history(4)
+    path = tmp_path / "cli.csv"
+    call_command("export_audit", "--format", "csv", "--output", str(path), "--filter", "from_seq=1")
+    assert _script(path).returncode == 0
+    assert AuditEvent.objects.filter(action="portal.audit.exported", changes__via="command").exists()
+    with pytest.raises(CommandError, match="unknown filter"):
+        call_command("export_audit", "--filter", "colour=red")
+    with pytest.raises(CommandError, match="actor"):
+        call_command("export_audit", "--filter", "actor=abc")
