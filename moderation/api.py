@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
@@ -155,5 +158,26 @@ class DsaStatementList(generics.ListAPIView):
     pagination_class = DecisionCursor
     filterset_fields = ()
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATE, description="decided on or after this day (YYYY-MM-DD)"),
+            OpenApiParameter("until", OpenApiTypes.DATE, description="decided before this day (YYYY-MM-DD)"),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        return dsa.exportable(Decision.objects.select_related("policy", "listing"))
+        rows = dsa.exportable(Decision.objects.select_related("policy", "listing"))
+        errors = {}
+        for name, lookup in (("since", "decided_at__date__gte"), ("until", "decided_at__date__lt")):
+            raw = self.request.query_params.get(name)
+            if not raw:
+                continue
+            try:
+                rows = rows.filter(**{lookup: date.fromisoformat(raw)})
+            except ValueError:
+                errors[name] = ["Use a date as YYYY-MM-DD."]
+        if errors:
+            raise ValidationError(errors)
+        return rows

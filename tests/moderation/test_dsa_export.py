@@ -403,3 +403,15 @@ def test_bulk_export_pages_valid_statements_and_needs_the_scope(client, reader):
     assert all(violations(s) == [] for s in page["results"] + second["results"])
     _key, other = api_key(Scope.REPORTS_WRITE)
     assert client.get("/api/v1/decisions/dsa-statements", HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 403
+
+
+def test_bulk_export_filters_by_decision_day_and_names_a_bad_date(client, reader):
+    from moderation.models import Decision
+
+    old, new = _decide(Action.REMOVE_LISTING), _decide(Action.REMOVE_LISTING)
+    Decision.objects.filter(pk=old.pk).update(decided_at=timezone.now() - timedelta(days=10))
+    since = (timezone.now() - timedelta(days=1)).date().isoformat()
+    page = client.get(f"/api/v1/decisions/dsa-statements?since={since}", **reader).json()
+    assert [s["puid"] for s in page["results"]] == [f"hallmark-decision-{new.puid}"]
+    bad = client.get("/api/v1/decisions/dsa-statements?until=yesterday", **reader)
+    assert bad.status_code == 400 and "until" in bad.json()
