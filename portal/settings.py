@@ -349,6 +349,7 @@ CELERY_BEAT_SCHEDULE = {
     "sellers-recertification-sweep": {"task": "sellers.tasks.recertification_sweep", "schedule": 3600.0},
     "sellers-retention-sweep": {"task": "sellers.tasks.retention_sweep", "schedule": 86400.0},
     "sellers-quarantine-sweep": {"task": "sellers.tasks.sweep_quarantined_documents", "schedule": 300.0},
+    "sellers-end-suspensions": {"task": "sellers.tasks.end_suspensions", "schedule": 900.0},
 }
 
 # --- REST API ------------------------------------------------------------------------

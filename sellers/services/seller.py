@@ -110,3 +110,21 @@ def seller_terminate(*, seller: Seller, actor, reason: str) -> Seller:
     )
     _send_after_commit(signals.seller_terminated, seller=seller, actor=actor, reason=reason)
     return seller
+
+
+def sellers_reinstate_when_suspension_ends(*, now=None) -> int:
+    """Lift suspensions whose end date has passed (e.g. a 30-day strike suspension). Idempotent."""
+    now = now or timezone.now()
+    due = Seller.objects.filter(status=S.SUSPENDED, suspended_until__isnull=False, suspended_until__lte=now)
+    count = 0
+    for seller in due.only("pk", "suspended_until"):
+        try:
+            seller_reinstate(
+                seller=seller,
+                actor=None,
+                reason=f"Suspension ended on {seller.suspended_until:%Y-%m-%d}." if seller.suspended_until else "",
+            )
+        except InvalidTransition:
+            continue  # changed under us (reinstated by hand, or terminated): nothing to lift
+        count += 1
+    return count

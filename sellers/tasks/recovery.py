@@ -7,7 +7,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-__all__ = ["sweep_quarantined_documents"]
+__all__ = ["end_suspensions", "sweep_quarantined_documents"]
 
 # Longer than a healthy pipeline run, so the sweep does not race a worker that
 # is simply busy; a duplicate delivery is harmless anyway (the step is idempotent).
@@ -29,3 +29,11 @@ def sweep_quarantined_documents(*, limit: int = 500) -> int:
     for pk in ids:
         process_document.apply_async(kwargs={"document_id": pk})
     return len(ids)
+
+
+@shared_task(name="sellers.tasks.end_suspensions", acks_late=True)
+def end_suspensions() -> int:
+    """Reinstate sellers whose time-limited suspension is over."""
+    from sellers.services.seller import sellers_reinstate_when_suspension_ends
+
+    return sellers_reinstate_when_suspension_ends()
