@@ -47,6 +47,25 @@ def _per_day(queryset, field: str, *, days: list) -> list[int]:
     return [counts.get(day, 0) for day in days]
 
 
+def trend_days(ctx: dashboard.PanelContext) -> list:
+    return [ctx.today - timedelta(days=offset) for offset in range(TREND_DAYS - 1, -1, -1)]
+
+
+def cases_opened(ctx: dashboard.PanelContext) -> dict:
+    """``{(day, automated): n}`` for the trend's days: one scan of the cases serves both panels."""
+    if "cases_opened" not in ctx.shared:
+        days = trend_days(ctx)
+        rows = (
+            Case.objects.filter(opened_at__gte=ctx.days_ago(TREND_DAYS + 1))
+            .annotate(day=TruncDate("opened_at"))
+            .values_list("day", "automated")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        ctx.shared["cases_opened"] = {(day, automated): n for day, automated, n in rows if day in days}
+    return ctx.shared["cases_opened"]
+
+
 def _medians(rows, key) -> list[tuple[str, int, float | None]]:
     groups: dict[str, list[float]] = defaultdict(list)
     for row in rows:
@@ -66,7 +85,7 @@ def _rate(part: int, whole: int) -> float | None:
     order=10,
 )
 def queue_panel(ctx: dashboard.PanelContext) -> dict:
-    now, today = ctx.now, ctx.today
+    now = ctx.now
     bands = {f"band_{key}": Count("pk", filter=_band_filter(low, high)) for key, _l, low, high in BANDS}
     queue = Case.objects.filter(status__in=Case.OPEN_STATUSES).aggregate(
         open=Count("pk"),
@@ -75,10 +94,10 @@ def queue_panel(ctx: dashboard.PanelContext) -> dict:
         oldest=Min("opened_at"),
         **bands,
     )
-    days = [today - timedelta(days=offset) for offset in range(TREND_DAYS - 1, -1, -1)]
-    since = ctx.days_ago(TREND_DAYS + 1)
-    opened = _per_day(Case.objects.filter(opened_at__gte=since), "opened_at", days=days)
-    decided = _per_day(Decision.objects.filter(decided_at__gte=since), "decided_at", days=days)
+    days = trend_days(ctx)
+    opened_by_day = cases_opened(ctx)
+    opened = [opened_by_day.get((day, False), 0) + opened_by_day.get((day, True), 0) for day in days]
+    decided = _per_day(Decision.objects.filter(decided_at__gte=ctx.days_ago(TREND_DAYS + 1)), "decided_at", days=days)
 
     rows = [
         {
@@ -174,9 +193,8 @@ def team_panel(ctx: dashboard.PanelContext) -> dict:
     by_moderator = _overturns(appeals, "decision__decided_by__username", empty="—")
 
     since = ctx.days_ago(TREND_DAYS)
-    cases = Case.objects.filter(opened_at__gte=since).aggregate(
-        total=Count("pk"), automated=Count("pk", filter=Q(automated=True))
-    )
+    opened = cases_opened(ctx)
+    cases = {"total": sum(opened.values()), "automated": sum(n for (_day, automated), n in opened.items() if automated)}
     decisions = Decision.objects.filter(decided_at__gte=since).aggregate(
         total=Count("pk"),
         detected=Count("pk", filter=Q(automated_detection=True)),

@@ -31,6 +31,8 @@ class PanelContext:
     request: object
     user: object
     now: datetime
+    # Rows two panels both need are read once per page (see moderation/dashboard.py).
+    shared: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def today(self) -> date:
