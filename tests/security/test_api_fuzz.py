@@ -22,6 +22,21 @@ from portal.api_auth import Scope
 EXAMPLES = int(os.environ.get("HALLMARK_FUZZ_EXAMPLES", "300"))
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calls go straight to the WSGI app, so Django's request signals would close
+    the connection that holds the test's transaction; Django's own test client
+    disconnects the same handlers."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def all_scopes_key(db):
     _, full = services.api_key_create(name="fuzzer", scopes=list(Scope.ALL), actor=None)
