@@ -60,7 +60,11 @@ class Case(models.Model):
                 fields=["listing"], condition=Q(status__in=["open", "escalated"]), name="one_open_case_per_listing"
             )
         ]
-        indexes = [models.Index(fields=["status", "-priority", "due_at"], name="case_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "-priority", "due_at"], name="case_queue_idx"),
+            # The dashboard and the transparency report read cases by the day they opened.
+            models.Index(fields=["opened_at"], name="case_opened_idx"),
+        ]
         permissions = [
             ("decide_appeal", "May decide appeals (senior moderators)"),
             ("terminate_seller", "May terminate a seller (senior moderators)"),
