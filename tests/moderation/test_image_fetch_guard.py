@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 import time
@@ -49,10 +50,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200 if path in routes else 404)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
+        # The guard may hang up on purpose (size or time limit).
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the guard hung up on purpose (size or time limit)
 
 
 @pytest.fixture
