@@ -377,9 +377,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Hallmark ----------------------------------------------------------------------
 # Payment accounts and similar KYB secrets are encrypted with this key (Fernet).
-HALLMARK_FIELD_KEY = env("HALLMARK_FIELD_KEY") or (
-    "" if PRODUCTION else "aGFsbG1hcmstZW1iZWRkZWQtZGVtby1maWVsZC1rZXk="
-)
+HALLMARK_FIELD_KEY = env("HALLMARK_FIELD_KEY") or ("" if PRODUCTION else "aGFsbG1hcmstZW1iZWRkZWQtZGVtby1maWVsZC1rZXk=")
 if PRODUCTION:
     _require("HALLMARK_FIELD_KEY", HALLMARK_FIELD_KEY)
 HALLMARK_SITE_URL = env("HALLMARK_SITE_URL", "http://127.0.0.1:8000")
