@@ -38,6 +38,7 @@ SCRIPTS = [
     "bench_queue.py",
     "bench_claim.py",
     "bench_documents.py",
+    "bench_dashboard.py",
 ]
 TIME_LIMIT = {"small": 240, "large": 3600}
 

@@ -97,8 +97,12 @@ class PortalAction(enum.StrEnum):
 # --- Canonical form -----------------------------------------------------------------
 
 
+# One encoder, reused: building one per call was most of verify_chain's CPU time.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _CANONICAL.encode(value).encode("utf-8")
 
 
 def _plain(value: Any) -> Any:
@@ -208,7 +212,8 @@ def record(
     display = (target_display or "")[:255]
     fields["payload_digest"] = payload_digest(payload, display)
 
-    with transaction.atomic():
+    # No savepoint: an event belongs to its caller's transaction and fails with it.
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
         fields["seq"] = (last[0] + 1) if last else 1
