@@ -209,3 +209,19 @@ def test_notifier_standing_actions_are_for_seniors(client):
     login_staff(client, staff(Role.SENIOR_MODERATOR))
     client.post("/console/moderation/notifier/", {"action": "warn", "_selected_action": [notifier.pk]})
     assert Notifier.objects.get(pk=notifier.pk).standing == Notifier.Standing.WARNED
+
+
+def test_queue_filters_by_typed_seller_and_brand_without_listing_them_all(client):
+    login_staff(client, staff(Role.MODERATOR))
+    brand = BrandFactory(name="Nordlicht")
+    wanted = CaseFactory(listing=ListingFactory(brand=brand))
+    other = CaseFactory()
+    url = QUEUE
+
+    by_id = client.get(url, {"seller": wanted.listing.seller_id})
+    assert [c.pk for c in by_id.context["cl"].result_list] == [wanted.pk]
+    by_name = client.get(url, {"brand": "nordl"})
+    assert [c.pk for c in by_name.context["cl"].result_list] == [wanted.pk]
+    page = client.get(url).content.decode()
+    assert 'name="seller"' in page and 'name="brand"' in page
+    assert other.listing.seller.legal_name not in page.split('id="changelist-filter"')[-1]
