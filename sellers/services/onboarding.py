@@ -669,6 +669,8 @@ def recertification_process(*, recertification_id: int, today: date | None = Non
     """Send the due reminder or suspend after an unanswered due date. Idempotent."""
     today = today or timezone.localdate()
     recert = Recertification.objects.select_for_update().select_related("seller").get(pk=recertification_id)
+    if recert.status == Recertification.Status.SUBMITTED:
+        return _lapse_if_changes_unanswered(recert, today=today)
     if recert.status != Recertification.Status.OPEN:
         return recert
     days_left = (recert.due_on - today).days
@@ -698,13 +700,57 @@ def recertification_process(*, recertification_id: int, today: date | None = Non
     return recert
 
 
+def _lapse_if_changes_unanswered(recert: Recertification, *, today: date) -> Recertification:
+    """A submitted recertification sent back for changes that the seller leaves unanswered
+    past both the due date and the change deadline lapses like an unsubmitted one."""
+    application = recert.application
+    if (
+        application is None
+        or application.status != Application.Status.CHANGES_REQUESTED
+        or recert.due_on >= today
+        or application.changes_due_at is None
+        or timezone.localdate(application.changes_due_at) >= today
+    ):
+        return recert
+    recert.status = Recertification.Status.LAPSED
+    recert.suspended_at = timezone.now()
+    recert.save(update_fields=["status", "suspended_at"])
+    audit.record(
+        action=OnboardingAction.RECERTIFICATION_LAPSED,
+        actor=None,
+        target=recert,
+        reason="changes requested and not answered by their deadline",
+    )
+    reason = _(
+        "Your yearly recertification was due on %(date)s. We asked for changes and did not receive them by "
+        "%(deadline)s, so selling is suspended until you make them at %(url)s and they are approved."
+    ) % {
+        "date": recert.due_on.isoformat(),
+        "deadline": timezone.localdate(application.changes_due_at).isoformat(),
+        "url": _url("sellers:wizard"),
+    }
+    if recert.seller.status == Seller.Status.ACTIVE:
+        seller_suspend(seller=recert.seller, actor=None, reason=reason)
+    _notify_seller(
+        recert.seller,
+        kind="sellers.recertification.suspended",
+        subject=_("Selling suspended: recertification changes not received"),
+        template="emails/sellers/recertification_suspended.txt",
+        context={"recert": recert, "reason": reason},
+        target=recert,
+    )
+    return recert
+
+
 def recertification_sweep(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
-    ids = list(
-        Recertification.objects.filter(
-            status=Recertification.Status.OPEN, due_on__lte=today + timedelta(days=30)
-        ).values_list("pk", flat=True)
+    due_soon = Q(status=Recertification.Status.OPEN, due_on__lte=today + timedelta(days=30))
+    sent_back = Q(
+        status=Recertification.Status.SUBMITTED,
+        due_on__lt=today,
+        application__status=Application.Status.CHANGES_REQUESTED,
     )
+    ids = list(Recertification.objects.filter(due_soon | sent_back).values_list("pk", flat=True))
     for pk in ids:
         recertification_process(recertification_id=pk, today=today)
     return len(ids)

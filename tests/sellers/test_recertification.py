@@ -151,3 +151,36 @@ def test_a_rejected_recertification_leaves_the_due_date_standing(approved, djang
     _sweep(recert.due_on + timedelta(days=11), django_capture_on_commit_callbacks)
     seller.refresh_from_db()
     assert seller.status == Seller.Status.SUSPENDED
+
+
+def test_changes_requested_on_a_recertification_and_left_unanswered_suspend(
+    approved, django_capture_on_commit_callbacks
+):
+    seller, user, officer = approved
+    recert = Recertification.objects.get(seller=seller)
+    Recertification.objects.filter(pk=recert.pk).update(due_on=timezone.localdate() + timedelta(days=5))
+    recert.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        application = services.recertification_start(seller=seller, actor=user)
+        application = services.application_certify(application=application, actor=user)
+        application = services.application_submit(application=application, actor=user)
+        services.application_assign(application=application, actor=officer)
+        services.application_request_changes(
+            application=application, message="Upload a current proof of address.", actor=officer, days=10
+        )
+    application.refresh_from_db()
+    deadline = timezone.localdate(application.changes_due_at)
+
+    # past the due date but within the change deadline: nothing yet
+    _sweep(recert.due_on + timedelta(days=1), django_capture_on_commit_callbacks)
+    seller.refresh_from_db()
+    assert seller.status == Seller.Status.ACTIVE
+
+    # the change deadline has passed, unanswered: suspended, with the reason
+    _sweep(deadline + timedelta(days=1), django_capture_on_commit_callbacks)
+    seller.refresh_from_db()
+    recert.refresh_from_db()
+    assert recert.status == Recertification.Status.LAPSED
+    assert seller.status == Seller.Status.SUSPENDED
+    assert "did not receive them" in seller.status_reason
+    assert any("recertification changes not received" in m.subject for m in mail.outbox)
