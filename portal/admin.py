@@ -63,7 +63,9 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "prefix", "scopes", "owner", "created_at", "last_used_at", "revoked_at")
+    list_select_related = ("owner",)
+    raw_id_fields = ("owner",)
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix")
     readonly_fields = ("prefix", "created_at", "created_by", "last_used_at", "revoked_at", "revoked_reason")
@@ -71,11 +73,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("name", "scopes")
-        return ("name", "scopes", *self.readonly_fields)
+            return ("name", "scopes", "owner")
+        return ("name", "scopes", "owner", *self.readonly_fields)
 
     def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields if obj is None else ("name", "scopes", *self.readonly_fields)
+        return self.readonly_fields if obj is None else ("name", "scopes", "owner", *self.readonly_fields)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "scopes":
@@ -90,7 +92,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if change:
             raise PermissionDenied
         key, full = services.api_key_create(
-            name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"], actor=request.user
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            actor=request.user,
+            owner=form.cleaned_data.get("owner"),
         )
         obj.pk = key.pk
         messages.warning(request, _("Copy this key now; it will not be shown again: %(key)s") % {"key": full})

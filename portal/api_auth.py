@@ -54,11 +54,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         pieces = key.split("_", 2)
         if len(pieces) != 3 or pieces[0] != KEY_PREFIX:
             raise exceptions.AuthenticationFailed(_("Malformed API key."))
-        api_key = ApiKey.objects.filter(prefix=pieces[1]).first()
+        api_key = ApiKey.objects.filter(prefix=pieces[1]).select_related("owner").first()
         if api_key is None or not hmac.compare_digest(api_key.secret_hash, hash_secret(key)):
             raise exceptions.AuthenticationFailed(_("Unknown API key."))
         if api_key.revoked_at is not None:
             raise exceptions.AuthenticationFailed(_("This API key has been revoked."))
+        if api_key.owner is not None and not api_key.owner.is_active:
+            raise exceptions.AuthenticationFailed(_("This API key's owner no longer has access."))
         now = timezone.now()
         # Touch at most once a minute: the gate is a hot path.
         if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:

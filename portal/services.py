@@ -11,7 +11,7 @@ from portal.models import ApiKey, AuditorAccess, User
 
 
 @transaction.atomic
-def api_key_create(*, name: str, scopes: list[str], actor) -> tuple[ApiKey, str]:
+def api_key_create(*, name: str, scopes: list[str], actor, owner: User | None = None) -> tuple[ApiKey, str]:
     """Create a key; return it with the full secret, which is never stored."""
     name = name.strip()
     if not name:
@@ -23,13 +23,18 @@ def api_key_create(*, name: str, scopes: list[str], actor) -> tuple[ApiKey, str]
         raise DomainError("An API key needs at least one scope.", code="invalid")
     full, prefix, digest = api_auth.generate()
     key = ApiKey.objects.create(
-        name=name, prefix=prefix, secret_hash=digest, scopes=sorted(set(scopes)), created_by=actor if actor else None
+        name=name,
+        prefix=prefix,
+        secret_hash=digest,
+        scopes=sorted(set(scopes)),
+        created_by=actor if actor else None,
+        owner=owner,
     )
     audit.record(
         action=audit.PortalAction.API_KEY_CREATED,
         actor=actor,
         target=key,
-        changes={"name": name, "scopes": key.scopes},
+        changes={"name": name, "scopes": key.scopes, "owner": owner.get_username() if owner else None},
     )
     return key, full
 
@@ -89,6 +94,8 @@ def auditors_expire(*, now=None) -> int:
                 continue
             user.is_active = False
             user.save(update_fields=["is_active"])
+            for key in ApiKey.objects.filter(owner=user, revoked_at__isnull=True):
+                api_key_revoke(api_key=key, actor=None, reason="the owner's auditor access window ended")
             audit.record(
                 action=audit.PortalAction.AUDITOR_EXPIRED,
                 actor=None,

@@ -197,3 +197,28 @@ def test_console_user_edits_are_audited(client):
     event = AuditEvent.objects.filter(action="portal.user.changed", target_id=str(target.pk)).get()
     assert event.changes["email"] == {"before": "old@example.com", "after": "new@example.com"}
     assert event.actor_id == admin_user.pk
+
+
+def test_an_expired_auditors_api_key_stops_working(client):
+    from portal import services
+    from portal.api_auth import Scope
+
+    auditor = _auditor()
+    key, full = services.api_key_create(name="auditor key", scopes=[Scope.AUDIT_READ], actor=None, owner=auditor)
+    url = reverse("api:audit-events")
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {full}").status_code == 200
+
+    # deactivated by hand: the key is refused at once
+    auditor.is_active = False
+    auditor.save(update_fields=["is_active"])
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {full}").status_code == 401
+    auditor.is_active = True
+    auditor.save(update_fields=["is_active"])
+
+    # the window ends: the sweep deactivates the auditor and revokes the key
+    services.auditors_expire(now=timezone.now() + timedelta(days=31))
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {full}")
+    assert response.status_code == 401 and "revoked" in response.json()["detail"]
+    assert AuditEvent.objects.filter(action="portal.api_key.revoked", target_id=str(key.pk)).exists()
