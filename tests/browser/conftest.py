@@ -2,7 +2,8 @@
 
 Never downloads a browser: Chromium comes from apt (`.ci/run` installs it).
 Use the ``page`` fixture (its base URL is the live server) and ``shot(page,
-name)`` to save a screenshot under docs/screenshots/ for the README.
+name)`` to take a screenshot; ``HALLMARK_SCREENSHOTS=1 make test
+PYTEST_ARGS=tests/browser`` refreshes the README's images in docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -50,10 +51,15 @@ def page(chromium, live_server):
 
 
 @pytest.fixture
-def shot():
+def shot(tmp_path):
+    """Screenshots go to docs/screenshots/ (for the README) only when
+    HALLMARK_SCREENSHOTS=1; otherwise to a temporary folder, so an ordinary test
+    run still takes them but does not rewrite the committed images."""
+    target = SCREENSHOTS if os.environ.get("HALLMARK_SCREENSHOTS") == "1" else tmp_path / "screenshots"
+
     def _shot(page, name: str, *, full_page: bool = True) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
+        target.mkdir(parents=True, exist_ok=True)
+        path = target / f"{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
         return path
 
