@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import audit, services
 from portal.api_auth import Scope
+from portal.audit_export import EVENT_FIELDS
 from portal.models import ApiKey, AuditEvent, AuditorAccess, Notification, User
 
 
@@ -33,24 +34,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     list_per_page = 50
     ordering = ("-seq",)
-    fields = (
-        "seq",
-        "created_at",
-        "actor_display",
-        "actor_role",
-        "action",
-        "target_type",
-        "target_id",
-        "target_display",
-        "changes",
-        "reason",
-        "request_id",
-        "ip",
-        "payload_digest",
-        "prev_hash",
-        "hash",
-        "redacted_at",
-    )
+    fields = tuple(f for f in EVENT_FIELDS if f != "actor_id")
 
 
 @admin.register(Notification)
