@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -12,6 +13,7 @@ from portal import audit, services
 from portal.api_auth import Scope
 from portal.audit_export import EVENT_FIELDS
 from portal.models import ApiKey, AuditEvent, AuditorAccess, Notification, User
+from portal.roles import Role, has_role
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -136,8 +138,28 @@ class RoleAdmin(DjangoGroupAdmin, ReadOnlyAdmin):
     """Roles are defined in portal/roles.py; the console shows them, nobody edits them here."""
 
 
+class AuditorAccessForm(forms.ModelForm):
+    class Meta:
+        model = AuditorAccess
+        fields = ("user", "firm", "starts_at", "ends_at")
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if not has_role(user, Role.AUDITOR):
+            raise forms.ValidationError(_("Give this user the auditor role first; only auditors get an access window."))
+        return user
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("The window must end after it starts."))
+        return cleaned
+
+
 @admin.register(AuditorAccess)
 class AuditorAccessAdmin(admin.ModelAdmin):
+    form = AuditorAccessForm
     list_display = ("user", "firm", "starts_at", "ends_at")
     search_fields = ("user__username", "firm")
     autocomplete_fields = ("user",)

@@ -222,3 +222,23 @@ def test_an_expired_auditors_api_key_stops_working(client):
     response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {full}")
     assert response.status_code == 401 and "revoked" in response.json()["detail"]
     assert AuditEvent.objects.filter(action="portal.api_key.revoked", target_id=str(key.pk)).exists()
+
+
+def test_an_access_window_is_only_for_auditors(client):
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    login_staff(client, admin_user)
+    moderator = staff(Role.MODERATOR)
+    response = client.post(
+        reverse("admin:portal_auditoraccess_add"),
+        {
+            "user": moderator.pk,
+            "firm": "Example Assurance",
+            "starts_at_0": "2026-11-01",
+            "starts_at_1": "00:00:00",
+            "ends_at_0": "2026-12-01",
+            "ends_at_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "only auditors get an access window" in response.content.decode()
+    assert not AuditorAccess.objects.filter(user=moderator).exists()
