@@ -4,7 +4,8 @@ import ipaddress
 import logging
 
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponseForbidden, JsonResponse
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from portal import context
@@ -80,10 +81,15 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, OperationalError | InterfaceError) and _looks_like_outage(exception):
             logger.error("database unavailable: %s", exception)
-            response = JsonResponse(
-                {"detail": _("The service is temporarily unavailable. Please retry shortly."), "code": "unavailable"},
-                status=503,
-            )
+            message = _("The service is temporarily unavailable. Please retry shortly.")
+            if request.path.startswith(("/api/", "/healthz")) or "json" in request.headers.get("Accept", ""):
+                response = JsonResponse({"detail": message, "code": "unavailable"}, status=503)
+            else:
+                # No template: rendering one would need the database (sessions, user).
+                response = HttpResponse(
+                    f"<!doctype html><meta charset='utf-8'><title>Hallmark</title><h1>{escape(message)}</h1>",
+                    status=503,
+                )
             response["Retry-After"] = "5"
             return response
         return None

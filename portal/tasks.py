@@ -4,8 +4,6 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -17,29 +15,9 @@ logger = logging.getLogger(__name__)
 @shared_task(acks_late=True, reject_on_worker_lost=True, max_retries=5, default_retry_delay=60)
 def send_notification(*, notification_id: int) -> str:
     """Send one outbox row. Safe to run twice: a sent row is left alone."""
-    with transaction.atomic():
-        # The row lock keeps two workers from sending the same message at once.
-        row = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if row is None:
-            return "missing"
-        if row.status != Notification.Status.PENDING:
-            return row.status
-        row.attempts += 1
-        row.last_attempt_at = timezone.now()
-        try:
-            EmailMessage(subject=row.subject, body=row.body, to=[row.to_email]).send()
-        except Exception as exc:  # SMTP errors are many and varied
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if row.attempts >= Notification.MAX_ATTEMPTS:
-                row.status = Notification.Status.FAILED
-            row.save(update_fields=["attempts", "last_attempt_at", "last_error", "status"])
-            logger.warning("notification %s failed (attempt %s): %s", row.pk, row.attempts, exc)
-            return "retry"
-        row.status = Notification.Status.SENT
-        row.sent_at = timezone.now()
-        row.last_error = ""
-        row.save(update_fields=["attempts", "last_attempt_at", "last_error", "status", "sent_at"])
-        return "sent"
+    from portal.notifications import notification_send
+
+    return notification_send(notification_id=notification_id)
 
 
 @shared_task(acks_late=True)

@@ -10,7 +10,6 @@ seller's listings of the brand).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import secrets
@@ -222,40 +221,33 @@ def brand_reference_price_set(
 # Official images: opened with an explicit format allow-list and a pixel limit
 # (a decompression bomb raises), re-encoded to PNG so metadata and trailing
 # payloads are dropped, and perceptual-hashed into the shared fingerprint index.
-IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")
-IMAGE_MAX_PIXELS = 40_000_000
-IMAGE_MAX_BYTES = 15 * 1024 * 1024
-
-
 @transaction.atomic
 def brand_image_add(*, brand: Brand, uploaded_file, actor, title: str = "") -> BrandImage:
-    import imagehash
+    """Store an official product image, sanitised by the same pipeline as sellers' documents."""
     from PIL import Image
 
-    data = uploaded_file.read(IMAGE_MAX_BYTES + 1)
-    if len(data) > IMAGE_MAX_BYTES:
-        raise ValidationError({"image": _("The image is larger than 15 MB.")})
-    Image.MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS
+    from sellers.documents import MAX_BYTES, Refused, inspect
+
+    data = uploaded_file.read(MAX_BYTES + 1)
     try:
-        with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as img:
-            img.load()
-            clean = img.convert("RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB")
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError({"image": _("The image has too many pixels.")}) from None
-    except Exception:  # Pillow raises many types for hostile or broken files
-        raise ValidationError({"image": _("This is not a JPEG, PNG or WebP image we can read.")}) from None
-    out = io.BytesIO()
-    clean.save(out, format="PNG", optimize=True)
-    encoded = out.getvalue()
-    phash = fingerprints.to_signed(int(str(imagehash.phash(clean)), 16))
-    name = default_storage.save(f"brands/{brand.pk}/{secrets.token_hex(16)}.png", ContentFile(encoded))
+        clean = inspect(data)
+    except Refused as refusal:
+        raise ValidationError({"image": refusal.reason}) from None
+    if not clean.content_type.startswith("image/") or clean.phash is None:
+        raise ValidationError({"image": _("This is not a JPEG, PNG or WebP image we can read.")})
+    with Image.open(io.BytesIO(clean.content)) as sanitised:
+        width, height = sanitised.size
+    phash = fingerprints.to_signed(clean.phash)
+    name = default_storage.save(
+        f"brands/{brand.pk}/{secrets.token_hex(16)}.{clean.extension}", ContentFile(clean.content)
+    )
     image = BrandImage.objects.create(
         brand=brand,
         title=title,
         stored_name=name,
-        width=clean.width,
-        height=clean.height,
-        sha256=hashlib.sha256(encoded).hexdigest(),
+        width=width,
+        height=height,
+        sha256=clean.sha256,
         phash=phash,
         uploaded_by=actor if getattr(actor, "pk", None) else None,
     )

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -56,3 +58,18 @@ def test_home_page_renders(client):
     response = client.get(reverse("home"))
     assert response.status_code == 200
     assert b"Trust & safety for our marketplace" in response.content
+
+
+def test_an_outage_answers_web_pages_in_html_and_the_api_in_json(rf):
+    from django.db import OperationalError
+
+    from portal.middleware import DatabaseUnavailableMiddleware
+
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    outage = OperationalError("could not connect to server: Connection refused")
+    page = middleware.process_exception(rf.get("/seller/"), outage)
+    api = middleware.process_exception(rf.get("/api/v1/me"), outage)
+    assert page.status_code == api.status_code == 503
+    assert page["Content-Type"].startswith("text/html") and b"temporarily unavailable" in page.content
+    assert json.loads(api.content)["code"] == "unavailable" and api["Retry-After"] == "5"
+    assert middleware.process_exception(rf.get("/seller/"), ValueError("a bug")) is None
