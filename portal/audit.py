@@ -2,9 +2,10 @@
 
 ``record()`` is the only writer. It must run inside the transaction of the
 change it describes, so either both are committed or neither is. Writers are
-serialised (PostgreSQL: a transaction-scoped advisory lock; SQLite: the
-database write lock taken at BEGIN IMMEDIATE) so every event links to the one
-committed before it and the chain never forks.
+serialised on the one-row chain head (``AuditChainHead``; on PostgreSQL one
+statement moves the head and inserts the event, hashing it in the database;
+on SQLite the write lock taken at BEGIN IMMEDIATE) so every event links to
+the one committed before it and the chain never forks.
 
 Hash algorithm (also documented in README.md for auditors)::
 
@@ -34,10 +35,9 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from portal import context
-from portal.models import AuditEvent
+from portal.models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
-_PG_LOCK_KEY = 0x48414C4D  # "HALM": one advisory lock id for the whole chain
 HASHED_FIELDS = (
     "seq",
     "created_at",
@@ -161,10 +161,107 @@ def target_label(obj_or_type: models.Model | type[models.Model]) -> str:
     return obj_or_type._meta.label_lower
 
 
-def _lock_chain() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+# The three hashed values the database fills in when it appends an event, in the
+# order they appear in the canonical (key-sorted) text.
+_DB_FILLED = ("created_at", "prev_hash", "seq")
+assert tuple(n for n in sorted(HASHED_FIELDS) if n in _DB_FILLED) == _DB_FILLED
+
+
+def canonical_pieces(fields: Mapping[str, Any]) -> list[str]:
+    """The canonical text of an event's hashed fields, cut around the values the database fills in.
+
+    Four pieces ``p0..p3`` such that ``canonical(fields)`` is
+    ``p0 + created_at + p1 + prev_hash + p2 + str(seq) + p3`` (the two strings
+    need no JSON escaping: a timestamp and a hex digest). This is how
+    PostgreSQL computes the same hash ``event_hash`` would, in the statement
+    that appends the event.
+    """
+    pieces: list[str] = []
+    current = "{"
+    for i, name in enumerate(sorted(HASHED_FIELDS)):
+        current += ("," if i else "") + _CANONICAL.encode(name) + ":"
+        if name == "seq":
+            pieces.append(current)
+            current = ""
+        elif name in _DB_FILLED:
+            pieces.append(current + '"')
+            current = '"'
+        else:
+            current += _CANONICAL.encode(fields[name])
+    pieces.append(current + "}")
+    return pieces
+
+
+# The arguments of hallmark_audit_append (migration portal 0009) after the four pieces and the time.
+_APPEND_COLUMNS = (
+    "actor_id",
+    "actor_display",
+    "actor_role",
+    "action",
+    "target_type",
+    "target_id",
+    "target_display",
+    "changes",
+    "reason",
+    "request_id",
+    "ip",
+    "payload_digest",
+)
+_APPEND_SQL = "SELECT * FROM hallmark_audit_append(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+assert _APPEND_SQL.count("%s") == 5 + len(_APPEND_COLUMNS)
+
+
+def _ensure_head() -> None:
+    """Create the head row from the newest event if it is missing (a fresh or truncated database)."""
+    if AuditChainHead.objects.filter(pk=1).exists():
+        return
+    last = AuditEvent.objects.order_by("-seq").values("seq", "prev_hash", "hash", "created_at").first()
+    start = last or {"seq": 0, "prev_hash": "", "hash": GENESIS_HASH, "created_at": None}
+    AuditChainHead.objects.bulk_create([AuditChainHead(id=1, **start)], ignore_conflicts=True)
+
+
+def lock_chain() -> AuditChainHead:
+    """Lock the chain until the transaction ends and return its head (for bulk loaders)."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        _ensure_head()
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def move_head(*, seq: int, prev_hash: str, hash: str, created_at: datetime) -> None:
+    """Point the head at an event a bulk loader appended itself (after ``lock_chain``)."""
+    AuditChainHead.objects.filter(pk=1).update(seq=seq, prev_hash=prev_hash, hash=hash, created_at=created_at)
+
+
+def _append_postgresql(fields: dict[str, Any], values: dict[str, Any]) -> tuple:
+    params = [*canonical_pieces(fields), timezone.now(), *(values[c] for c in _APPEND_COLUMNS)]
+    with connection.cursor() as cursor:
+        cursor.execute(_APPEND_SQL, params)
+        row = cursor.fetchone()
+        if row is None:  # no head row yet
+            _ensure_head()
+            cursor.execute(_APPEND_SQL, params)
+            row = cursor.fetchone()
+    return row
+
+
+def _append_in_python(fields: dict[str, Any], values: dict[str, Any]) -> tuple:
+    # SQLite: BEGIN IMMEDIATE already holds the database's one write lock.
+    head = lock_chain()
+    fields["seq"], fields["prev_hash"] = head.seq + 1, head.hash
+    created_at = max(timezone.now(), head.created_at) if head.created_at else timezone.now()
+    fields["created_at"] = format_time(created_at)
+    digest = event_hash(fields)
+    event = AuditEvent.objects.create(
+        **values,
+        seq=fields["seq"],
+        prev_hash=head.hash,
+        created_at=created_at,
+        hash=digest,
+    )
+    move_head(seq=event.seq, prev_hash=event.prev_hash, hash=digest, created_at=created_at)
+    return event.pk, event.seq, event.prev_hash, created_at, digest
 
 
 def record(
@@ -182,6 +279,9 @@ def record(
 
     ``actor`` is a user or ``None`` for the system (a sweep, a task with no
     human behind it); it is a required argument so nobody forgets it.
+
+    The event holds the chain's lock until the caller's transaction ends, so
+    record as late in a transaction as the story allows.
     """
     from portal.roles import role_of
 
@@ -211,25 +311,20 @@ def record(
     payload = _plain(dict(changes or {}))
     display = (target_display or "")[:255]
     fields["payload_digest"] = payload_digest(payload, display)
+    values = {**fields, "changes": payload, "target_display": display}
 
     # No savepoint: an event belongs to its caller's transaction and fails with it.
     with transaction.atomic(savepoint=False):
-        _lock_chain()
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        fields["seq"] = (last[0] + 1) if last else 1
-        fields["prev_hash"] = last[1] if last else GENESIS_HASH
-        created_at = timezone.now()
-        fields["created_at"] = format_time(created_at)
-        digest = event_hash(fields)
-        values = {k: v for k, v in fields.items() if k not in {"created_at", "actor_id"}}
-        return AuditEvent.objects.create(
-            **values,
-            actor=actor_obj,
-            created_at=created_at,
-            changes=payload,
-            target_display=display,
-            hash=digest,
-        )
+        if connection.vendor == "postgresql":
+            row = _append_postgresql(fields, {**values, "changes": json.dumps(payload)})
+        else:
+            row = _append_in_python(fields, values)
+    pk, seq, prev_hash, created_at, digest = row
+    event = AuditEvent(id=pk, seq=seq, prev_hash=prev_hash, created_at=created_at, hash=digest, **values)
+    event.actor = actor_obj
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
 
 
 def redact_payload(*, event_ids: Iterable[int]) -> int:

@@ -38,6 +38,29 @@ class AuditorAccess(models.Model):
         return self.starts_at <= at < self.ends_at
 
 
+class AuditChainHead(models.Model):
+    """The newest link of the audit chain, kept in one row (id 1).
+
+    Appending an event updates this row and inserts the event in a single
+    statement (see ``portal.audit``): the row lock serialises writers and
+    PostgreSQL hands the waiting writer the committed head, so the chain
+    cannot fork. Not a source of truth: ``verify_audit`` walks the events.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    seq = models.BigIntegerField(default=0, editable=False)
+    prev_hash = models.CharField(max_length=64, default="", editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_single_row")]
+
+    def __str__(self) -> str:
+        return f"head #{self.seq}"
+
+
 class AuditEvent(models.Model):
     """One link of the tamper-evident chain. Written only by ``portal.audit.record``.
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, F, Q
+from django.db.models import Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,44 +29,64 @@ def _locked(case: Case) -> Case:
 # --- Scoring ------------------------------------------------------------------------
 
 
-def live_strike_points(seller_id: int, *, now=None) -> int:
+def live_strike_points(seller_id, *, now=None) -> int:
+    """The seller's unexpired, unvoided strike points (``seller_id`` may be a subquery)."""
     from moderation.models import Strike
 
     now = now or timezone.now()
     rows = Strike.objects.filter(seller_id=seller_id, voided_at__isnull=True, expires_at__gt=now)
-    return sum(rows.values_list("points", flat=True))
+    return rows.aggregate(points=Sum("points"))["points"] or 0
 
 
 def facts_for(case: Case) -> scoring.Facts:
-    notices = Notice.objects.filter(case=case)
-    reasons = list(notices.values_list("reason", flat=True).distinct()) or [case.reason]
-    notifiers = Notifier.objects.filter(notices__case=case).distinct()
-    kinds = set(notifiers.values_list("kind", flat=True))
-    decided = notifiers.filter(notices_decided__gt=0).aggregate(
-        acc=Avg(F("notices_upheld") * 1.0 / F("notices_decided"))
-    )["acc"]
+    """What the scorer needs, in two queries however many notices the case has."""
+    # One row per distinct (reason, notifier): few, even for a case with many notices.
+    rows = (
+        Notice.objects.filter(case=case)
+        .values_list(
+            "reason",
+            "notifier_id",
+            "notifier__kind",
+            "notifier__standing",
+            "notifier__notices_decided",
+            "notifier__notices_upheld",
+        )
+        .distinct()
+    )
+    reasons: set[str] = set()
+    notifiers: dict[int, tuple] = {}
+    for reason, notifier_id, *notifier in rows:
+        reasons.add(reason)
+        if notifier_id is not None:
+            notifiers[notifier_id] = tuple(notifier)
+    accuracies = [upheld / decided for _kind, _standing, decided, upheld in notifiers.values() if decided]
+    if Case.listing.is_cached(case):
+        seller = case.listing.seller_id
+    else:
+        seller = Subquery(Listing.objects.filter(pk=case.listing_id).values("seller_id")[:1])
     findings = case.findings or {}
     return scoring.Facts(
-        reasons=reasons,
-        notifier_count=notifiers.count(),
-        notifier_kinds=kinds,
-        mean_accuracy=decided,
-        any_deprioritised=notifiers.filter(standing=Notifier.Standing.DEPRIORITISED).exists(),
+        reasons=sorted(reasons) or [case.reason],
+        notifier_count=len(notifiers),
+        notifier_kinds={kind for kind, *_rest in notifiers.values()},
+        mean_accuracy=sum(accuracies) / len(accuracies) if accuracies else None,
+        any_deprioritised=any(standing == Notifier.Standing.DEPRIORITISED for _k, standing, *_r in notifiers.values()),
         unauthorized_brand=findings.get("no_authorization", ""),
         price_ratio=findings.get("price_ratio"),
         counterfeit_image_matches=len(findings.get("image_counterfeit", [])),
         brand_image_matches=len(findings.get("image_brand", [])),
-        live_strike_points=live_strike_points(case.listing.seller_id),
+        live_strike_points=live_strike_points(seller),
         overdue=case.is_open and case.due_at < timezone.now(),
     )
 
 
-def rescore(case: Case) -> Case:
+def rescore(case: Case, *, save: bool = True) -> Case:
     """Recompute the case's signals and priority (call with the case locked)."""
     signals = scoring.score(facts_for(case))
     case.signals = [s.as_dict() for s in signals]
     case.priority = scoring.total(signals)
-    case.save(update_fields=["signals", "priority"])
+    if save:
+        case.save(update_fields=["signals", "priority"])
     return case
 
 
@@ -78,14 +98,22 @@ def _source_rank(source: str) -> int:
     return order.index(source)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def case_open_or_raise(
-    *, listing: Listing, reason: str, source: str, actor, automated: bool = False, findings: dict | None = None
+    *,
+    listing: Listing,
+    reason: str,
+    source: str,
+    actor,
+    automated: bool = False,
+    findings: dict | None = None,
+    notice: Notice | None = None,
 ) -> tuple[Case, bool]:
     """Return the listing's open case, raising it with what is new, or open one.
 
-    The partial unique constraint makes a concurrent second opener fail; it then
-    joins the case the first one opened.
+    ``notice``, when a notice brings the case, is attached before the case is
+    scored, so the score counts it. The partial unique constraint makes a
+    concurrent second opener fail; it then joins the case the first one opened.
     """
     now = timezone.now()
     case = Case.objects.select_for_update().filter(listing=listing, status__in=OPEN).first()
@@ -105,6 +133,10 @@ def case_open_or_raise(
             created = True
         except IntegrityError:
             case = Case.objects.select_for_update().get(listing=listing, status__in=OPEN)
+    case.listing = listing  # the scorer reads the seller from it
+    if notice is not None:
+        notice.case = case
+        notice.save(update_fields=["case"])
     if created:
         rescore(case)
         audit.record(
@@ -128,8 +160,8 @@ def case_open_or_raise(
     sooner = scoring.due_at(opened_at=case.opened_at, source=case.source, reason=case.reason)
     case.due_at = min(case.due_at, sooner)
     old_priority = case.priority
-    case.save(update_fields=["reason", "source", "automated", "findings", "due_at"])
-    rescore(case)
+    rescore(case, save=False)
+    case.save(update_fields=["reason", "source", "automated", "findings", "due_at", "signals", "priority"])
     after = {"reason": case.reason, "source": case.source, "due_at": case.due_at, "findings": case.findings}
     changes = audit.diff(before, after)
     if changes or case.priority != old_priority or source != Case.Source.AUTOMATED:

@@ -48,8 +48,9 @@ def notice_submit(
             _("Notices from this notifier are not processed: it was suspended for manifestly unfounded notices."),
             code="notifier_suspended",
         )
+    # A savepoint only where a concurrent retry can collide on the idempotency key.
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=bool(idempotency_key)):
             notice = Notice.objects.create(
                 listing=listing,
                 notifier=notifier,
@@ -68,12 +69,7 @@ def notice_submit(
             raise
         return Notice.objects.get(notifier=notifier, idempotency_key=idempotency_key), False
     source = _SOURCE_BY_KIND.get(notifier.kind, Case.Source.NOTICE)
-    case, _opened = case_open_or_raise(listing=listing, reason=reason, source=source, actor=actor)
-    notice.case = case
-    notice.save(update_fields=["case"])
-    from moderation.services.cases import rescore
-
-    rescore(Case.objects.select_for_update().get(pk=case.pk))
+    case, _opened = case_open_or_raise(listing=listing, reason=reason, source=source, actor=actor, notice=notice)
     audit.record(
         action=ModerationAction.NOTICE_RECEIVED,
         actor=actor,

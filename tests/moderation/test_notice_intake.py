@@ -204,3 +204,28 @@ def test_brand_owner_keys_are_recognised(client):
     notifier = Notice.objects.get().notifier
     assert notifier.kind == Notifier.Kind.BRAND_OWNER and notifier.email == "bp@nordlicht.example"
     assert Case.objects.get().source == Case.Source.BRAND_OWNER
+
+
+def test_a_notice_costs_a_fixed_number_of_queries_however_busy_its_case(client, key, django_assert_max_num_queries):
+    """Intake is the marketplace's hot path (bench/bench_notices.py): the count may not grow with the case."""
+    from tests.moderation.factories import NoticeFactory
+
+    _key, full = key
+    listing = ListingFactory()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {full}"}
+    first = client.post("/api/v1/reports", _notice(listing), content_type="application/json", **headers)
+    case = Case.objects.get(pk=first.json()["case"])
+    for _ in range(3):
+        NoticeFactory(listing=listing, case=case, notifier=NotifierFactory())
+    with django_assert_max_num_queries(18) as few:
+        assert (
+            client.post("/api/v1/reports", _notice(listing), content_type="application/json", **headers).status_code
+            == 201
+        )
+    for _ in range(30):
+        NoticeFactory(listing=listing, case=case, notifier=NotifierFactory())
+    with django_assert_max_num_queries(len(few)):
+        assert (
+            client.post("/api/v1/reports", _notice(listing), content_type="application/json", **headers).status_code
+            == 201
+        )

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from portal import audit
 from portal.models import AuditEvent
@@ -168,3 +171,22 @@ def test_verify_audit_command_reports_count_and_head(capsys):
 
 def test_diff_lists_only_changed_fields():
     assert audit.diff({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": None}) == {"b": {"before": 2, "after": 3}}
+
+
+@given(
+    st.fixed_dictionaries(
+        {
+            name: st.one_of(st.none(), st.integers(), st.text())
+            for name in audit.HASHED_FIELDS
+            if name not in {"created_at", "prev_hash", "seq"}
+        }
+    ),
+    st.integers(min_value=1, max_value=10**15),
+    st.datetimes(timezones=st.just(UTC)),
+    st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+)
+def test_the_pieces_postgresql_fills_in_rebuild_the_canonical_text(fields, seq, when, prev):
+    """PostgreSQL computes the hash from these pieces; any difference would break every chain."""
+    full = {**fields, "seq": seq, "created_at": audit.format_time(when), "prev_hash": prev}
+    p0, p1, p2, p3 = audit.canonical_pieces(full)
+    assert (p0 + full["created_at"] + p1 + prev + p2 + str(seq) + p3).encode() == audit.canonical(full)

@@ -99,3 +99,52 @@ def test_eight_concurrent_writers_produce_one_unbroken_chain():
     result = audit.verify_chain()
     assert result.ok, result.problem
     assert AuditEvent.objects.values("prev_hash").distinct().count() == AuditEvent.objects.count()
+
+
+HOSTILE_TEXT = 'quote " backslash \\ newline \n tab \t nul-ish \x01 line-sep \u2028 emoji \U0001f9fe ünïcødé'
+
+
+def test_the_hash_the_database_computes_is_the_documented_one():
+    """PostgreSQL hashes the event in the statement that appends it; Python must agree byte for byte."""
+    from portal import context
+
+    token = context.set_current(context.RequestContext(request_id="req-1", ip="2001:db8::1"))
+    try:
+        event = audit.record(
+            action=audit.PortalAction.USER_CHANGED,
+            actor=UserFactory(username="o'brien\"x"),
+            target=UserFactory(),
+            target_display=HOSTILE_TEXT,
+            changes={"note": HOSTILE_TEXT, "n": 1.5, "nested": {"b": [1, None, True]}},
+            reason=HOSTILE_TEXT,
+        )
+    finally:
+        context.reset(token)
+    stored = AuditEvent.objects.get(pk=event.pk)
+    fields = {name: getattr(stored, name) for name in audit.HASHED_FIELDS}
+    fields["created_at"] = audit.format_time(stored.created_at)
+    assert stored.hash == event.hash == audit.event_hash(fields)
+    assert (stored.seq, stored.prev_hash, stored.created_at) == (event.seq, event.prev_hash, event.created_at)
+    assert audit.verify_chain().ok
+
+
+def test_a_missing_head_is_rebuilt_from_the_newest_event():
+    from portal.models import AuditChainHead
+
+    first = _event()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM portal_auditchainhead")
+    second = _event()
+    assert (second.seq, second.prev_hash) == (first.seq + 1, first.hash)
+    assert AuditChainHead.objects.get().hash == second.hash
+    assert audit.verify_chain().ok
+
+
+def test_a_rolled_back_change_leaves_no_event_and_no_gap():
+    first = _event()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _event()
+        raise RuntimeError("the change failed after its event was written")
+    third = _event()
+    assert third.seq == first.seq + 1
+    assert audit.verify_chain().ok

@@ -562,10 +562,11 @@ class Seeder:
         actors = self.ids.get("portal.user") or [None]
         event_model = _model("portal.auditevent")
         with transaction.atomic():
-            audit._lock_chain()
-            last = event_model.objects.order_by("-seq").values_list("seq", "hash", "created_at").first()
-            seq, prev = (last[0], last[1]) if last else (0, audit.GENESIS_HASH)
-            start = max(last[2], self.now - timedelta(days=3 * 365)) if last else self.now - timedelta(days=3 * 365)
+            head = audit.lock_chain()
+            seq, prev = head.seq, head.hash
+            start = self.now - timedelta(days=3 * 365)
+            if head.created_at:
+                start = max(head.created_at, start)
             step = (self.now - start) / (count + 1)
 
             def rows():
@@ -607,6 +608,8 @@ class Seeder:
                     )
 
             self.insert("portal.auditevent", rows())
+            newest = event_model.objects.order_by("-seq").values("seq", "prev_hash", "hash", "created_at").first()
+            audit.move_head(**newest)
 
     def run(self) -> dict[str, int]:
         self.moderators()
