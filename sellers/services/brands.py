@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -476,6 +477,39 @@ def authorization_start_review(*, authorization: BrandAuthorization, actor) -> B
     return authz
 
 
+def _owner_right_end(authz: BrandAuthorization, *, today: date) -> date | None:
+    """When a trademark owner's right ends: never after the brand's registrations in force lapse.
+
+    The reviewer confirms the certificate matches a registration in force; the
+    registry must agree, and the right is capped at the latest expiry among
+    the registrations in force (no cap if one of them has no recorded expiry),
+    so the gate stops allowing the listing when the trademark lapses. A renewal
+    is recorded in the registry and the seller requests the right again.
+    """
+    in_force = authz.brand.trademarks.filter(
+        Q(registered_on__isnull=True) | Q(registered_on__lte=today),
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today),
+    )
+    expiries = list(in_force.values_list("expires_on", flat=True))
+    if not expiries:
+        raise InvalidTransition(
+            _(
+                "No trademark registration of %(brand)s in the registry is in force, so ownership cannot be "
+                "approved. Record the registration (or its renewal) in the brand registry first."
+            )
+            % {"brand": authz.brand.name}
+        )
+    if None in expiries:
+        return authz.valid_until
+    latest = max(expiries)
+    if authz.valid_from and authz.valid_from > latest:
+        raise InvalidTransition(
+            _("The requested term starts on %(start)s, after the brand's registrations lapse on %(end)s.")
+            % {"start": authz.valid_from.isoformat(), "end": latest.isoformat()}
+        )
+    return min(authz.valid_until, latest) if authz.valid_until else latest
+
+
 @transaction.atomic
 def authorization_approve(
     *, authorization: BrandAuthorization, actor, checklist: Iterable[str], note: str = "", today: date | None = None
@@ -511,18 +545,24 @@ def authorization_approve(
     statuses = list(authz.documents.filter(kind=kind).values_list("status", flat=True))
     if sum(s == Document.Status.ACCEPTED for s in statuses) < needed:
         raise InvalidTransition(_("The supporting documents have not all passed the document checks yet."))
+    capped_from = authz.valid_until
+    if authz.basis == B.TRADEMARK_OWNER:
+        authz.valid_until = _owner_right_end(authz, today=today)
     before = authz.status
     authz.status = S.APPROVED
     authz.checklist = {key: True for key, _label in checklist_for(authz.basis)}
     authz.reviewer = actor
     authz.decision_reason = note
     authz.decided_at = timezone.now()
-    authz.save(update_fields=["status", "checklist", "reviewer", "decision_reason", "decided_at"])
+    authz.save(update_fields=["status", "checklist", "reviewer", "decision_reason", "decided_at", "valid_until"])
+    changes = {"status": {"before": before, "after": S.APPROVED}, "checklist": sorted(authz.checklist)}
+    if authz.valid_until != capped_from:
+        changes["valid_until"] = {"before": capped_from, "after": authz.valid_until}
     audit.record(
         action=BrandAction.AUTHORIZATION_APPROVED,
         actor=actor,
         target=authz,
-        changes={"status": {"before": before, "after": S.APPROVED}, "checklist": sorted(authz.checklist)},
+        changes=changes,
         reason=note,
     )
     _notify_seller(

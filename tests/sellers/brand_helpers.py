@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sellers.models import BrandAuthorization, Document
+from sellers.models import BrandAuthorization, Document, TrademarkRegistration
 from sellers.services.brands import RequestTerms, authorization_request, checklist_for
 from tests.sellers.factories import BrandFactory, DocumentFactory, seller_with_member
 
@@ -51,6 +51,9 @@ def requested(basis: str = B.LOA_FIRST_LEVEL, *, seller=None, brand=None, actor=
     if seller is None:
         seller, actor = seller_with_member()
     brand = brand or BrandFactory()
+    if basis == B.TRADEMARK_OWNER and not brand.trademarks.exists():
+        # the registry must show a registration in force for ownership to be approved
+        register_trademark(brand, expires_on=TODAY + timedelta(days=3650))
     return authorization_request(
         seller=seller,
         brand=brand,
@@ -63,3 +66,15 @@ def requested(basis: str = B.LOA_FIRST_LEVEL, *, seller=None, brand=None, actor=
 
 def full_checklist(basis: str) -> list[str]:
     return [key for key, _label in checklist_for(basis)]
+
+
+def register_trademark(brand, *, expires_on, registered_on=TODAY - timedelta(days=3650), number=None):
+    return TrademarkRegistration.objects.create(
+        brand=brand,
+        office=TrademarkRegistration.Office.EUIPO,
+        number=number or f"0{brand.pk:08d}{TrademarkRegistration.objects.count()}",
+        owner_name="Acme Brands AG",
+        nice_classes=[25],
+        registered_on=registered_on,
+        expires_on=expires_on,
+    )

@@ -1,5 +1,7 @@
 """Officers approve (with the checklist), reject and revoke; each is audited and told to the seller."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 
@@ -143,3 +145,57 @@ def test_reuse_flags_name_documents_another_seller_submitted():
     DocumentFactory(kind=Document.Kind.LETTER_OF_AUTHORIZATION, sha256="ab" * 32)
     flags = svc.document_flags(authorization=authz)
     assert len(flags[letter.pk]) == 1
+
+
+def test_ownership_cannot_be_approved_without_a_registration_in_force(officer):
+    from tests.sellers.brand_helpers import register_trademark
+    from tests.sellers.factories import BrandFactory
+
+    brand = BrandFactory()
+    register_trademark(brand, expires_on=TODAY - timedelta(days=1), number="LAPSED-1")
+    authz = requested(B.TRADEMARK_OWNER, brand=brand)
+    with pytest.raises(InvalidTransition, match=r"No trademark registration .* is in force"):
+        svc.authorization_approve(
+            authorization=authz, actor=officer, checklist=full_checklist(B.TRADEMARK_OWNER), today=TODAY
+        )
+    authz.refresh_from_db()
+    assert authz.status == S.REQUESTED
+
+
+def test_an_owners_right_ends_when_the_brands_registrations_lapse(officer):
+    from sellers.selectors import may_list
+    from tests.sellers.brand_helpers import register_trademark
+    from tests.sellers.factories import BrandFactory
+
+    brand = BrandFactory()
+    lapses = TODAY + timedelta(days=200)
+    register_trademark(brand, expires_on=TODAY + timedelta(days=100), number="EARLY-1")
+    register_trademark(brand, expires_on=lapses, number="LATE-1")
+    register_trademark(brand, expires_on=TODAY - timedelta(days=5), number="GONE-1")
+    authz = requested(B.TRADEMARK_OWNER, brand=brand)
+    assert authz.valid_until is None  # the owner asked for an open-ended right
+
+    svc.authorization_approve(
+        authorization=authz, actor=officer, checklist=full_checklist(B.TRADEMARK_OWNER), today=TODAY
+    )
+    authz.refresh_from_db()
+    assert (authz.status, authz.valid_until) == (S.APPROVED, lapses)
+    event = _events(authz, "seller.authorization.approved").get()
+    assert event.changes["valid_until"] == {"before": None, "after": lapses.isoformat()}
+    assert may_list(seller=authz.seller, brand=brand, country="DE", on=lapses).allowed
+    late = may_list(seller=authz.seller, brand=brand, country="DE", on=lapses + timedelta(days=1))
+    assert not late.allowed and "expired" in late.reason
+
+
+def test_a_registration_without_a_recorded_expiry_leaves_the_right_open_ended(officer):
+    from tests.sellers.brand_helpers import register_trademark
+    from tests.sellers.factories import BrandFactory
+
+    brand = BrandFactory()
+    register_trademark(brand, expires_on=None, number="OPEN-1")
+    authz = requested(B.TRADEMARK_OWNER, brand=brand)
+    svc.authorization_approve(
+        authorization=authz, actor=officer, checklist=full_checklist(B.TRADEMARK_OWNER), today=TODAY
+    )
+    authz.refresh_from_db()
+    assert (authz.status, authz.valid_until) == (S.APPROVED, None)
