@@ -39,6 +39,33 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()] if raw else default
 
 
+def env_int(name: str, default: int, *, minimum: int = 1) -> int:
+    raw = env(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def env_numbers(name: str, allowed: set[str]) -> dict[str, int]:
+    """``name=number`` pairs separated by commas, e.g. ``counterfeit=24,default=48``; only known names."""
+    table: dict[str, int] = {}
+    for item in env_list(name, []):
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or key not in allowed or not raw.strip().isdigit() or int(raw) < 1:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not name=number with a name from {', '.join(sorted(allowed))}"
+            )
+        table[key] = int(raw)
+    return table
+
+
 ENVIRONMENT = env("DJANGO_ENV", "development")
 if ENVIRONMENT not in {"development", "production"}:
     raise ImproperlyConfigured("DJANGO_ENV must be 'development' or 'production'")
@@ -390,6 +417,14 @@ MODERATION_IMAGE_HOSTS = env_list("MODERATION_IMAGE_HOSTS", [])
 MODERATION_IMAGE_ALLOW_PRIVATE = env_bool("MODERATION_IMAGE_ALLOW_PRIVATE", False) and not PRODUCTION
 MODERATION_IMAGE_MAX_BYTES = int(env("MODERATION_IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
 MODERATION_IMAGE_TIMEOUT = float(env("MODERATION_IMAGE_TIMEOUT", "10"))
+# Queue tunables; the services hold the defaults and these override them.
+MODERATION_SLA_HOURS = env_numbers("MODERATION_SLA_HOURS", {"trusted_flagger", "counterfeit", "default"})
+MODERATION_STRIKE_THRESHOLDS = env_numbers(
+    "MODERATION_STRIKE_THRESHOLDS", {"warn", "restrict_new", "suspend", "propose_termination", "suspend_days"}
+)
+MODERATION_CLAIM_MINUTES = env_int("MODERATION_CLAIM_MINUTES", 15)
+MODERATION_NOTIFIER_UNFOUNDED_WARNING = env_int("MODERATION_NOTIFIER_UNFOUNDED_WARNING", 3)
+MODERATION_REPORT_RATE = env("MODERATION_REPORT_RATE", "600/min")
 
 LOGGING = {
     "version": 1,

@@ -106,3 +106,37 @@ def test_passwords_are_hashed_with_argon2_outside_tests():
     import portal.settings as configured
 
     assert configured.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("MODERATION_SLA_HOURS", "counterfeit=twelve", "MODERATION_SLA_HOURS: 'counterfeit=twelve' is not name=number"),
+        ("MODERATION_SLA_HOURS", "urgent=4", "MODERATION_SLA_HOURS: 'urgent=4' is not name=number"),
+        ("MODERATION_STRIKE_THRESHOLDS", "suspend=0", "MODERATION_STRIKE_THRESHOLDS: 'suspend=0'"),
+        ("MODERATION_CLAIM_MINUTES", "soon", "MODERATION_CLAIM_MINUTES must be a whole number"),
+    ],
+)
+def test_a_bad_moderation_tunable_stops_the_start_with_its_name(name, value, message):
+    result = _manage("check", env={name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_moderation_tunables_come_from_the_environment():
+    probe = (
+        "from django.conf import settings as s; "
+        "print(s.MODERATION_SLA_HOURS, s.MODERATION_STRIKE_THRESHOLDS, s.MODERATION_CLAIM_MINUTES)"
+    )
+    result = _manage(
+        "shell",
+        "-c",
+        probe,
+        env={
+            "MODERATION_SLA_HOURS": "counterfeit=24, default=48",
+            "MODERATION_STRIKE_THRESHOLDS": "suspend=30",
+            "MODERATION_CLAIM_MINUTES": "5",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "{'counterfeit': 24, 'default': 48} {'suspend': 30} 5"
