@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import models, transaction
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from moderation import selectors
 from moderation.audit_actions import ModerationAction
 from moderation.forms import BulkDecideForm, DecideForm
-from moderation.models import Appeal, Case, Decision, Listing, Notice, Notifier, Policy, Strike
+from moderation.models import Appeal, Case, Decision, Listing, ListingImage, Notice, Notifier, Policy, Strike
 from moderation.models.decisions import Action
 from moderation.services import appeals as appeal_services
 from moderation.services import cases as case_services
@@ -315,8 +316,24 @@ class CaseAdmin(NoCountAdmin):
             path("<int:pk>/note/", wrap(self.note_view), name="moderation_case_note"),
             path("<int:pk>/decide/", wrap(self.decide_view), name="moderation_case_decide"),
             path("<int:pk>/appeal/<int:appeal_id>/", wrap(self.appeal_view), name="moderation_case_appeal"),
+            path("<int:pk>/images/<int:image_id>/", wrap(self.image_view), name="moderation_case_image"),
             *super().get_urls(),
         ]
+
+    def image_view(self, request, pk: int, image_id: int):
+        """The stored preview of one of the case's listing images (served from private storage)."""
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        case = get_object_or_404(Case.objects.only("pk", "listing_id"), pk=pk)
+        if not self.has_view_or_change_permission(request, case):
+            raise PermissionDenied
+        image = get_object_or_404(ListingImage, pk=image_id, listing_id=case.listing_id)
+        if not image.preview_name or not default_storage.exists(image.preview_name):
+            raise Http404(_("No stored preview for this image."))
+        response = FileResponse(default_storage.open(image.preview_name, "rb"), content_type="image/jpeg")
+        response["Content-Disposition"] = f'inline; filename="listing-image-{image.pk}.jpg"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def _post_only(self, request, perm: str = "moderation.change_case"):
         if request.method != "POST" or is_auditor(request.user) or not request.user.has_perm(perm):

@@ -72,6 +72,36 @@ LISTINGS = [
 ]
 
 
+def add_demo_images(listing: Listing, *, colours: list[tuple[int, int, int]]) -> None:
+    """Drawn stand-ins for a listing's photos (the demo fetches nothing from the internet)."""
+    import hashlib
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from moderation.models import ListingImage
+    from moderation.services.listings import image_fingerprinted
+    from moderation.tasks import inspect_image
+
+    for n, colour in enumerate(colours, start=1):
+        canvas = Image.new("RGB", (480, 480), (236, 238, 240))
+        draw = ImageDraw.Draw(canvas)
+        body = [(150, 110), (200, 80), (280, 80), (330, 110), (400, 200), (360, 230), (330, 200), (330, 420)]
+        body += [(150, 420), (150, 200), (120, 230), (80, 200)]
+        draw.polygon(body, fill=colour)
+        draw.line([(240, 90), (240, 420)], fill=(210, 210, 210), width=3)
+        draw.rectangle([(170, 150), (225, 175)], fill=(235, 235, 235))
+        draw.text((176, 156), "NORDL.", fill=colour)
+        raw = io.BytesIO()
+        canvas.save(raw, format="PNG")
+        data = raw.getvalue()
+        phash, preview = inspect_image(data)
+        image = ListingImage.objects.create(
+            listing=listing, url=f"https://cdn.marketplace.example/{listing.external_id}/{n}.jpg"
+        )
+        image_fingerprinted(image=image, sha256=hashlib.sha256(data).hexdigest(), phash=phash, preview=preview)
+
+
 @receiver(seed_demo_data, dispatch_uid="moderation.demo")
 def seed_moderation(sender, stdout=None, **kwargs) -> None:
     for code, title, ground, reference, template, action, points, category, keywords in POLICIES:
@@ -117,6 +147,7 @@ def seed_moderation(sender, stdout=None, **kwargs) -> None:
             via="demo data",
         )
         listings[external_id] = listing
+    add_demo_images(listings["DEMO-1001"], colours=[(24, 46, 84), (150, 32, 40)])
     flagger = Notifier.objects.filter(name="Counterfeit Watch e.V.").first() or Notifier.objects.create(
         kind=Notifier.Kind.TRUSTED_FLAGGER, name="Counterfeit Watch e.V.", email="desk@counterfeit-watch.example"
     )

@@ -18,8 +18,15 @@ class ImageRefused(Exception):
     pass
 
 
-def perceptual_hash(data: bytes) -> int:
-    """Open under an explicit format allow-list and pixel limit, then phash (unsigned 64-bit)."""
+PREVIEW_SIDE = 640  # pixels, the longer side of the stored preview
+
+
+def inspect_image(data: bytes) -> tuple[int, bytes]:
+    """Open under an explicit format allow-list and pixel limit; the phash (unsigned 64-bit) and a preview.
+
+    The preview is re-encoded from decoded pixels (a JPEG, no metadata), so
+    nothing of the original file but its picture reaches a moderator's browser.
+    """
     import imagehash
     from PIL import Image
 
@@ -34,7 +41,11 @@ def perceptual_hash(data: bytes) -> int:
         raise ImageRefused("the image has too many pixels") from None
     except Exception:  # Pillow raises many types for hostile or broken files
         raise ImageRefused("not a JPEG, PNG, WebP or GIF image we can read") from None
-    return int(str(imagehash.phash(clean)), 16)
+    phash = int(str(imagehash.phash(clean)), 16)
+    clean.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+    out = io.BytesIO()
+    clean.save(out, format="JPEG", quality=82)
+    return phash, out.getvalue()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, max_retries=3, default_retry_delay=60)
@@ -47,11 +58,11 @@ def fetch_listing_image(*, image_id: int) -> None:
         return
     try:
         data = netguard.fetch(image.url)
-        phash = perceptual_hash(data)
+        phash, preview = inspect_image(data)
     except (netguard.FetchRefused, ImageRefused) as exc:
         image_refuse(image=image, reason=str(exc))
         return
-    image_fingerprinted(image=image, sha256=hashlib.sha256(data).hexdigest(), phash=phash)
+    image_fingerprinted(image=image, sha256=hashlib.sha256(data).hexdigest(), phash=phash, preview=preview)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -55,6 +55,9 @@ class ListingImage(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     phash = models.BigIntegerField(null=True, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
+    # A re-encoded copy kept in private storage: what moderators look at, and
+    # the evidence that stays when the seller changes or deletes the listing.
+    preview_name = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("listing image")

@@ -3,6 +3,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -157,9 +159,17 @@ def listing_restore(*, listing: Listing, actor, reason: str) -> Listing:
     )
 
 
+def _store_preview(image: ListingImage, sha256: str, preview: bytes) -> str:
+    # Named by content: a retried task finds its file and writes nothing twice.
+    name = f"listing-images/{image.listing_id}/{image.pk}-{sha256[:16]}.jpg"
+    if not default_storage.exists(name):
+        name = default_storage.save(name, ContentFile(preview))
+    return name
+
+
 @transaction.atomic
-def image_fingerprinted(*, image: ListingImage, sha256: str, phash: int) -> ListingImage:
-    """Store an image's hashes, add it to the shared index and look for matches. Idempotent."""
+def image_fingerprinted(*, image: ListingImage, sha256: str, phash: int, preview: bytes | None = None) -> ListingImage:
+    """Store an image's hashes and preview, add it to the shared index and look for matches. Idempotent."""
     from moderation.services import detection
 
     image = ListingImage.objects.select_for_update(of=("self",)).select_related("listing").get(pk=image.pk)
@@ -169,7 +179,8 @@ def image_fingerprinted(*, image: ListingImage, sha256: str, phash: int) -> List
     image.sha256 = sha256
     image.phash = fingerprints.to_signed(phash)
     image.fetched_at = timezone.now()
-    image.save(update_fields=["status", "sha256", "phash", "fetched_at"])
+    image.preview_name = _store_preview(image, sha256, preview) if preview else ""
+    image.save(update_fields=["status", "sha256", "phash", "fetched_at", "preview_name"])
     fingerprints.add(
         kind="listing_image",
         object_type="moderation.listingimage",

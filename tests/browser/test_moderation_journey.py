@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from moderation.demo import add_demo_images
 from moderation.models import Case, Decision, Listing, Notifier
 from moderation.services.cases import rescore
 from moderation.services.listings import listing_upsert
@@ -73,6 +74,7 @@ def test_notice_claim_remove_statement_appeal_overturn(page, shot):
         seller=seller, brand=brand, title="Nordlicht Fjell down jacket", price="39.00", external_id="MKT-1001"
     )
     ListingFactory(seller=seller, title="Travel pillow", external_id="MKT-1002")
+    add_demo_images(listing, colours=[(24, 46, 84), (150, 32, 40)])
     policy = PolicyFactory(
         statement_template="The listing “{listing}” offers goods bearing the {brand} trade mark that are not genuine."
     )
@@ -110,6 +112,9 @@ def test_notice_claim_remove_statement_appeal_overturn(page, shot):
     page.get_by_role("button", name="Claim next case").click()
     page.wait_for_url(f"**/console/moderation/case/{case.pk}/change/")
     assert page.get_by_text("You hold this case").is_visible()
+    photo = page.get_by_role("img", name="Listing image 2, as fetched")
+    photo.scroll_into_view_if_needed()
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0"), "the stored preview did not load"
     page.get_by_label("Action").select_option("remove_listing")
     page.get_by_label("Policy").select_option(str(policy.pk))
     page.get_by_label("Explanation for the seller").fill("Our test purchase confirmed the notifier's findings.")

@@ -238,3 +238,37 @@ def test_an_image_matching_the_brands_official_image_raises_the_case():
     case = Case.objects.get(listing=listing)
     assert case.findings["image_brand"] == ["1"]
     assert any(s["code"] == "image_brand" for s in case.signals)
+
+
+@pytest.mark.django_db
+def test_the_case_screen_shows_the_stored_preview_of_each_fetched_image(server, settings, client):
+    """Moderators see what was fetched, from our own storage: it stays when the seller edits the listing."""
+    from django.core.files.storage import default_storage
+
+    from tests.helpers import login_staff
+
+    port = server.server_address[1]
+    settings.MODERATION_IMAGE_HOSTS = ["localhost"]
+    settings.MODERATION_IMAGE_ALLOW_PRIVATE = True
+    url = f"http://localhost:{port}/a.png"
+    listing = ListingFactory(image_urls=[url])
+    image = ListingImage.objects.create(listing=listing, url=url)
+    fetch_listing_image(image_id=image.pk)
+    image.refresh_from_db()
+    assert image.status == ListingImage.Status.FINGERPRINTED and image.preview_name
+    with default_storage.open(image.preview_name, "rb") as stored, Image.open(stored) as preview:
+        assert preview.format == "JPEG" and max(preview.size) <= 640 and not preview.info.get("exif")
+
+    case = CaseFactory(listing=listing)
+    other_case = CaseFactory()
+    login_staff(client, staff(Role.MODERATOR))
+    screen = client.get(f"/console/moderation/case/{case.pk}/change/")
+    preview_url = f"/console/moderation/case/{case.pk}/images/{image.pk}/"
+    assert screen.status_code == 200 and f'src="{preview_url}"'.encode() in screen.content
+    served = client.get(preview_url)
+    assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
+    assert {"private", "no-store"} <= {part.strip() for part in served["Cache-Control"].split(",")}
+    with default_storage.open(image.preview_name, "rb") as stored:
+        assert b"".join(served.streaming_content) == stored.read()
+    # an image is served only through a case about its own listing
+    assert client.get(f"/console/moderation/case/{other_case.pk}/images/{image.pk}/").status_code == 404

@@ -164,6 +164,11 @@ URLS: dict[str, tuple[dict[str, str], str, str]] = {
         "login login login 403 403 403 403 login",
         "login login login 403 403 404 403 login",
     ),
+    "admin:moderation_case_image": (
+        {"pk": "@case_a.pk", "image_id": "999999"},
+        "login login login 403 404 404 404 login",
+        "login login login 405 405 405 403 login",
+    ),
     "reports:transparency": ({}, "login login login 403 ok ok ok login", "405 405 405 405 405 405 403 405"),
     "reports:transparency_csv": ({}, "login login login 403 ok ok ok login", "405 405 405 405 405 405 403 405"),
     "reports:transparency_print": ({}, "login login login 403 ok ok ok login", "405 405 405 405 405 405 403 405"),
