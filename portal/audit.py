@@ -376,9 +376,9 @@ _VERIFY_COLUMNS = (
 )
 
 
-def _rows(chunk_size: int = 5000) -> Iterator[tuple]:
+def _rows(chunk_size: int = 5000, *, after_seq: int = 0) -> Iterator[tuple]:
     # Keyset pagination keeps memory flat however long the chain is.
-    last_seq = 0
+    last_seq = after_seq
     while True:
         chunk = list(
             AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq").values_list(*_VERIFY_COLUMNS)[:chunk_size]
@@ -389,15 +389,21 @@ def _rows(chunk_size: int = 5000) -> Iterator[tuple]:
         last_seq = chunk[-1][1]
 
 
-def verify_chain(rows: Iterable[tuple] | None = None) -> VerifyResult:
-    """Walk the chain from the first event and name the first broken link."""
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
+def verify_chain(
+    rows: Iterable[tuple] | None = None, *, after_seq: int = 0, after_hash: str = GENESIS_HASH
+) -> VerifyResult:
+    """Walk the chain and name the first broken link.
+
+    From the first event, or from a trusted point (``after_seq`` whose hash is
+    ``after_hash``, as found by an earlier walk) to check only what came since.
+    """
+    expected_prev = after_hash
+    expected_seq = after_seq + 1
     count = redacted = 0
     first_seq = None
     problem = ""
     rec: dict[str, Any] = {}
-    for row in rows if rows is not None else _rows():
+    for row in rows if rows is not None else _rows(after_seq=after_seq):
         rec = dict(zip(_VERIFY_COLUMNS, row, strict=True))
         first_seq = first_seq or rec["seq"]
         problem = _check_event(rec, expected_seq=expected_seq, expected_prev=expected_prev)

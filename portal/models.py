@@ -255,3 +255,45 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: #{self.seq} {self.hash[:12]}…"
+
+
+class AuditVerification(models.Model):
+    """One walk over the whole audit chain, run in the background (a schedule, or a request from the console).
+
+    The verification page shows the newest finished walk and checks live only
+    the events written since, so it stays quick however long the chain grows.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed (could not finish)")
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    requested_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ok = models.BooleanField(null=True, editable=False)
+    count = models.BigIntegerField(default=0, editable=False)
+    first_seq = models.BigIntegerField(null=True, blank=True, editable=False)
+    last_seq = models.BigIntegerField(null=True, blank=True, editable=False)
+    head_hash = models.CharField(max_length=64, blank=True, editable=False)
+    broken_seq = models.BigIntegerField(null=True, blank=True, editable=False)
+    broken_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    problem = models.TextField(blank=True, editable=False)
+    redacted = models.BigIntegerField(default=0, editable=False)
+    checkpoints_held = models.PositiveIntegerField(default=0, editable=False)
+    checkpoint_broken_day = models.DateField(null=True, blank=True, editable=False)
+    error = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("audit chain verification")
+        indexes = [models.Index(fields=["status", "-finished_at"], name="audit_verification_idx")]
+
+    def __str__(self) -> str:
+        return f"verification #{self.pk} ({self.status})"

@@ -373,6 +373,7 @@ CELERY_BEAT_SCHEDULE = {
     "moderation-image-sweep": {"task": "moderation.tasks.sweep_pending_images", "schedule": 900.0},
     "sellers-authorization-sweep": {"task": "sellers.tasks.authorization_sweep", "schedule": 3600.0},
     "audit-checkpoints": {"task": "portal.tasks.record_audit_checkpoints", "schedule": 3600.0},
+    "audit-verify": {"task": "portal.tasks.verify_audit_chain", "schedule": 6 * 3600.0},
     "sellers-recertification-sweep": {"task": "sellers.tasks.recertification_sweep", "schedule": 3600.0},
     "sellers-retention-sweep": {"task": "sellers.tasks.retention_sweep", "schedule": 86400.0},
     "sellers-quarantine-sweep": {"task": "sellers.tasks.sweep_quarantined_documents", "schedule": 300.0},

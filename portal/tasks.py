@@ -43,6 +43,17 @@ def expire_auditors() -> int:
 
 
 @shared_task(acks_late=True)
+def verify_audit_chain(*, verification_id: int | None = None) -> bool | None:
+    """Walk the whole audit chain and store the result (scheduled, or queued from the verification page)."""
+    from portal.verification import verification_request, verification_run
+
+    if verification_id is None:  # the schedule: queue a fresh walk unless one is under way
+        verification_id = verification_request(requested_by=None, enqueue=False).pk
+    verification = verification_run(verification_id=verification_id)
+    return verification.ok if verification is not None else None
+
+
+@shared_task(acks_late=True)
 def record_audit_checkpoints() -> int:
     """Record the head hash of every whole UTC day not yet checkpointed (hourly; idempotent)."""
     from portal.checkpoints import ChainBroken, checkpoints_record

@@ -1,0 +1,81 @@
+"""Whole-chain walks in the background, and the verification page that builds on the newest one."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from portal import verification
+from portal.models import AuditEvent, AuditVerification
+from portal.tasks import verify_audit_chain
+from tests.helpers import login_staff
+from tests.portal.audit_seed import auditor, seed_history, tamper
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_scheduled_walk_stores_the_whole_chains_state_and_records_itself():
+    events = seed_history(6)
+    assert verify_audit_chain() is True
+    walk = AuditVerification.objects.get()
+    head = AuditEvent.objects.order_by("-seq").first()
+    assert (walk.status, walk.ok, walk.last_seq, walk.head_hash) == ("done", True, head.seq - 1, head.prev_hash)
+    assert walk.count == walk.last_seq >= events[-1].seq
+    recorded = AuditEvent.objects.filter(action="portal.audit.verified").get()
+    assert recorded.actor is None and recorded.changes["how"] == "background walk"
+    # running the same walk again changes nothing
+    verification.verification_run(verification_id=walk.pk)
+    assert AuditEvent.objects.filter(action="portal.audit.verified").count() == 1
+
+
+def test_the_page_checks_live_only_what_came_after_the_newest_walk(client):
+    seed_history(5)
+    verify_audit_chain()
+    walk = AuditVerification.objects.get()
+    later = seed_history(3)
+    login_staff(client, auditor())
+    response = client.get(reverse("admin:audit_verify"))
+    result, check = response.context["result"], response.context["check"]
+    assert result.ok and check.full_walk == walk
+    assert check.live_from_seq == walk.last_seq + 1
+    assert result.first_seq == 1 and result.last_seq > later[-1].seq
+    assert result.count == result.last_seq
+    assert "walked just now from that walk" in response.content.decode()
+
+
+def test_a_change_after_the_walk_is_caught_by_the_page_and_one_before_it_by_the_next_walk(client):
+    before = seed_history(5)
+    verify_audit_chain()
+    after = seed_history(4)
+    tamper(after[1], reason="edited after the walk")
+    login_staff(client, auditor())
+    result = client.get(reverse("admin:audit_verify")).context["result"]
+    assert not result.ok and result.broken_seq == after[1].seq
+
+    tamper(before[2], reason="edited before the walk")
+    assert verify_audit_chain() is False
+    newest = AuditVerification.objects.order_by("-requested_at").first()
+    assert (newest.ok, newest.broken_seq) == (False, before[2].seq)
+
+
+def test_a_chain_too_long_to_walk_live_queues_a_background_walk(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    seed_history(8)
+    monkeypatch.setattr(verification, "LIVE_LIMIT", 5)
+    login_staff(client, auditor())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("admin:audit_verify"))
+    assert response.status_code == 200 and response.context["result"] is None
+    assert "Verifying in the background" in response.content.decode()
+    walk = AuditVerification.objects.get()
+    assert walk.status == "done" and walk.ok  # eager here; a worker in production
+    # the next visit builds on that walk
+    response = client.get(reverse("admin:audit_verify"))
+    assert response.context["result"].ok and response.context["check"].full_walk == walk
+
+
+def test_a_walk_already_under_way_is_not_queued_twice():
+    first = verification.verification_request(enqueue=False)
+    assert verification.verification_request(enqueue=False) == first
+    assert AuditVerification.objects.count() == 1
