@@ -68,6 +68,15 @@ def notice_submit(
         if not idempotency_key:
             raise
         return Notice.objects.get(notifier=notifier, idempotency_key=idempotency_key), False
+    notify(
+        kind="moderation.notice.receipt",
+        to_email=notice.notifier_email,
+        subject=_("We received your notice #%(id)s") % {"id": notice.pk},
+        template="emails/moderation/notice_receipt.txt",
+        context={"notice": notice, "listing": listing},
+        target=notice,
+    )
+    # The audit events come last: each holds the chain's lock until the commit.
     source = _SOURCE_BY_KIND.get(notifier.kind, Case.Source.NOTICE)
     case, _opened = case_open_or_raise(listing=listing, reason=reason, source=source, actor=actor, notice=notice)
     audit.record(
@@ -76,13 +85,5 @@ def notice_submit(
         target=notice,
         changes={"listing": listing.external_id, "reason": reason, "channel": channel, "case": case.pk},
         reason=f"notifier #{notifier.pk} ({notifier.kind})",
-    )
-    notify(
-        kind="moderation.notice.receipt",
-        to_email=notice.notifier_email,
-        subject=_("We received your notice #%(id)s") % {"id": notice.pk},
-        template="emails/moderation/notice_receipt.txt",
-        context={"notice": notice, "listing": listing},
-        target=notice,
     )
     return notice, True
