@@ -306,7 +306,7 @@ def record(
         "target_id": str(target_id),
         "reason": reason or "",
         "request_id": ctx.request_id,
-        "ip": ctx.ip,
+        "ip": context.clean_ip(ctx.ip),
     }
     payload = _plain(dict(changes or {}))
     display = (target_display or "")[:255]

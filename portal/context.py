@@ -6,6 +6,7 @@ events without every caller threading the request through.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import uuid
@@ -37,6 +38,32 @@ def set_current(ctx: RequestContext):
 
 def reset(token) -> None:
     _current.reset(token)
+
+
+def clean_ip(raw: str | None) -> str | None:
+    """A client address in the exact text PostgreSQL's ``inet`` gives back, or None.
+
+    The audit hash covers the address, and verification re-reads it from the
+    database, so both must print it alike. Python and PostgreSQL differ on
+    IPv6 addresses that embed an IPv4 one: an IPv4-mapped address
+    (``::ffff:10.1.2.3``) is recorded as the IPv4 address it is, and one with
+    only its last 32 bits in use (``::102:304``) is written dotted, as
+    PostgreSQL does (``::1.2.3.4``). A zone (``%eth0``) is dropped.
+    """
+    if not raw:
+        return None
+    try:
+        ip = ipaddress.ip_address(raw.split("%", 1)[0])
+    except ValueError:
+        return None
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    value = int(ip)
+    if value >> 32 == 0 and (value >> 16) & 0xFFFF:
+        return "::" + str(ipaddress.IPv4Address(value & 0xFFFFFFFF))
+    return ip.compressed
 
 
 def clean_request_id(raw: str | None) -> str:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ipaddress
 import logging
 
 from django.db import DatabaseError, InterfaceError, OperationalError
@@ -19,11 +18,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 def _client_ip(request) -> str | None:
     # REMOTE_ADDR only: behind the reverse proxy, gunicorn's --forwarded-allow-ips
     # makes it the client address. Never trust a raw X-Forwarded-For here.
-    raw = request.META.get("REMOTE_ADDR", "")
-    try:
-        return ipaddress.ip_address(raw).compressed
-    except ValueError:
-        return None
+    return context.clean_ip(request.META.get("REMOTE_ADDR", ""))
 
 
 class RequestContextMiddleware:

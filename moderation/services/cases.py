@@ -43,6 +43,7 @@ def facts_for(case: Case) -> scoring.Facts:
     # One row per distinct (reason, notifier): few, even for a case with many notices.
     rows = (
         Notice.objects.filter(case=case)
+        .order_by()  # no default ordering column inside the DISTINCT
         .values_list(
             "reason",
             "notifier_id",

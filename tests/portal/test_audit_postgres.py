@@ -148,3 +148,47 @@ def test_a_rolled_back_change_leaves_no_event_and_no_gap():
     third = _event()
     assert third.seq == first.seq + 1
     assert audit.verify_chain().ok
+
+
+@pytest.mark.parametrize(
+    ("client_address", "recorded"),
+    [
+        ("::ffff:10.1.2.3", "10.1.2.3"),  # IPv4-mapped: dual-stack servers see IPv4 clients like this
+        ("::102:304", "::1.2.3.4"),
+        ("::ffff:0", "::255.255.0.0"),
+        ("::2", "::2"),
+        ("::1", "::1"),
+        ("2001:DB8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),
+        ("fe80::1%eth0", "fe80::1"),
+        ("192.0.2.7", "192.0.2.7"),
+    ],
+)
+def test_every_client_address_reads_back_as_it_was_hashed(client_address, recorded):
+    from portal import context
+
+    token = context.set_current(context.RequestContext(request_id="r", ip=client_address))
+    try:
+        event = _event()
+    finally:
+        context.reset(token)
+    assert AuditEvent.objects.get(pk=event.pk).ip == event.ip == recorded
+    assert audit.verify_chain().ok
+
+
+def test_clean_ip_prints_any_address_as_postgresql_does():
+    """The rule above, over many addresses: PostgreSQL's own output is the oracle."""
+    import random
+
+    from portal.context import clean_ip
+
+    rng = random.Random(7)
+    samples = [rng.getrandbits(128) for _ in range(200)]
+    samples += [rng.getrandbits(32) for _ in range(200)]  # ::/96, where the two differ
+    samples += [rng.getrandbits(20) for _ in range(50)] + [0xFFFF << 32 | rng.getrandbits(32) for _ in range(50)]
+    import ipaddress
+
+    texts = [str(ipaddress.IPv6Address(n)) for n in samples]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT host(x::inet) FROM unnest(%s::text[]) AS x", [[clean_ip(t) for t in texts]])
+        stored = [row[0] for row in cursor.fetchall()]
+    assert stored == [clean_ip(t) for t in texts]
