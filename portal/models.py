@@ -258,8 +258,10 @@ class AuditCheckpoint(models.Model):
 
 
 class AuditVerification(models.Model):
-    """One walk over the whole audit chain, run in the background (a schedule, or a request from the console).
+    """One walk over the whole audit chain, run in the background (on a schedule, or queued by the page).
 
+    The walk goes in pieces, each a task run that continues from the sequence
+    number and hash the previous piece reached (``last_seq``, ``head_hash``).
     The verification page shows the newest finished walk and checks live only
     the events written since, so it stays quick however long the chain grows.
     """
@@ -276,6 +278,9 @@ class AuditVerification(models.Model):
     )
     requested_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A walk goes in pieces (one task run each); this moves with every piece, so a walk
+    # whose worker died is recognised and superseded.
+    progressed_at = models.DateTimeField(default=timezone.now, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True, editable=False)
     ok = models.BooleanField(null=True, editable=False)
     count = models.BigIntegerField(default=0, editable=False)

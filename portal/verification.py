@@ -1,26 +1,33 @@
 """Whole-chain verification in the background, and the quick check the verification page makes.
 
 Walking millions of events takes longer than a web request may, so full walks
-run as a task (on a schedule, ``CELERY_BEAT_SCHEDULE["audit-verify"]``) and
-store their result as an ``AuditVerification``. The page then shows the newest
-finished walk and verifies live only the events written after it, linking them
-to the head that walk found. While the chain is still short (up to
-``LIVE_LIMIT`` events to check) the page simply walks all of it itself.
+run as tasks (on a schedule, ``CELERY_BEAT_SCHEDULE["audit-verify"]``) and
+store their result as an ``AuditVerification``. A walk goes in pieces of
+``PIECE`` events, one task run each, so no run meets the task time limits and
+a lost run is picked up where the walk stood. The page shows the newest
+finished walk and verifies live only the events written after it, linking
+them to the head that walk found; while the chain is short (up to
+``LIVE_LIMIT`` events to check) it simply walks all of it itself.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal import audit, checkpoints
 from portal.models import AuditChainHead, AuditVerification
 
-LIVE_LIMIT = 200_000  # events the page checks itself (about four seconds)
-STALE_AFTER = timedelta(hours=2)  # a queued or running walk older than this is presumed lost
+LIVE_LIMIT = 200_000  # events the page checks itself (a few seconds)
+PIECE = 1_000_000  # events per task run (20 to 80 seconds)
+STALE_AFTER = timedelta(minutes=30)  # a walk with no progress for this long is presumed lost
+
+S = AuditVerification.Status
 
 
 @dataclass
@@ -28,8 +35,8 @@ class PageCheck:
     """What the verification page shows: the whole chain's state as far as it is known now."""
 
     result: audit.VerifyResult | None  # None: too much to check live, a background walk is on its way
-    full_walk: AuditVerification | None  # the walk the live part builds on (None: walked live from #1)
-    live_from_seq: int | None  # first event checked live, None when nothing was
+    how: str  # which part was checked how and when, in words
+    full_walk: AuditVerification | None  # the finished walk the page builds on
     pending: AuditVerification | None  # a walk queued or running now
 
 
@@ -52,94 +59,126 @@ def _record(result: audit.VerifyResult, *, actor, held: int, broken, how: str) -
     )
 
 
-def verification_request(*, requested_by=None, enqueue: bool = True) -> AuditVerification:
-    """Queue a whole-chain walk, or return the one already queued or running.
+def _as_result(walk: AuditVerification) -> audit.VerifyResult:
+    return audit.VerifyResult(
+        ok=bool(walk.ok),
+        count=walk.count,
+        head_hash=walk.head_hash or audit.GENESIS_HASH,
+        first_seq=walk.first_seq,
+        last_seq=walk.last_seq,
+        broken_seq=walk.broken_seq,
+        broken_id=walk.broken_id,
+        problem=walk.problem,
+        redacted=walk.redacted,
+    )
 
-    ``enqueue=False`` is for the task itself, which runs the walk it created.
+
+def verification_request(*, requested_by=None, enqueue: bool = True) -> AuditVerification:
+    """Queue a whole-chain walk, or return the one under way.
+
+    Walks that stopped making progress are marked failed and superseded.
+    ``enqueue=False`` is for the task itself, which runs the walk it gets.
     """
     from portal.tasks import verify_audit_chain
     from portal.tasks_util import enqueue_on_commit
 
-    recent = timezone.now() - STALE_AFTER
+    now = timezone.now()
     with transaction.atomic():
-        pending = (
-            AuditVerification.objects.filter(
-                status__in=[AuditVerification.Status.QUEUED, AuditVerification.Status.RUNNING],
-                requested_at__gte=recent,
-            )
-            .order_by("-requested_at")
-            .first()
+        AuditVerification.objects.filter(status__in=[S.QUEUED, S.RUNNING], progressed_at__lt=now - STALE_AFTER).update(
+            status=S.FAILED, finished_at=now, error=_("Stopped making progress (its worker was lost); superseded.")
         )
+        pending = AuditVerification.objects.filter(status__in=[S.QUEUED, S.RUNNING]).order_by("-requested_at").first()
         if pending is not None:
             return pending
-        verification = AuditVerification.objects.create(requested_by=requested_by)
+        verification = AuditVerification.objects.create(requested_by=requested_by, progressed_at=now)
         if enqueue:
             enqueue_on_commit(verify_audit_chain, verification_id=verification.pk)
     return verification
 
 
-def verification_run(*, verification_id: int) -> AuditVerification | None:
-    """Walk the whole chain for one queued verification (the task's body). Safe to run twice."""
+def verification_run(*, verification_id: int, piece: int | None = None) -> AuditVerification | None:
+    """Walk the next piece of a verification, then queue the piece after it or finish. Safe to run twice.
+
+    Returns None when another worker holds the walk right now.
+    """
+    from portal.tasks import verify_audit_chain
+    from portal.tasks_util import enqueue_on_commit
+
+    piece = piece or PIECE
     with transaction.atomic():
-        verification = AuditVerification.objects.select_for_update().filter(pk=verification_id).first()
-        if verification is None or verification.status == AuditVerification.Status.DONE:
-            return verification
-        verification.status = AuditVerification.Status.RUNNING
-        verification.started_at = timezone.now()
-        verification.save(update_fields=["status", "started_at"])
-    try:
-        result = audit.verify_chain()
+        walk = AuditVerification.objects.select_for_update(skip_locked=True).filter(pk=verification_id).first()
+        if walk is None or walk.status in (S.DONE, S.FAILED):
+            return walk
+        now = timezone.now()
+        if walk.status == S.QUEUED:
+            walk.status, walk.started_at = S.RUNNING, now
+        after_seq, after_hash = walk.last_seq or 0, walk.head_hash or audit.GENESIS_HASH
+        rows = itertools.islice(audit._rows(after_seq=after_seq), piece)
+        part = audit.verify_chain(rows, after_seq=after_seq, after_hash=after_hash)
+        walk.count += part.count
+        walk.redacted += part.redacted
+        walk.first_seq = walk.first_seq or part.first_seq
+        if part.count:
+            walk.last_seq, walk.head_hash = part.last_seq, part.head_hash
+        walk.progressed_at = timezone.now()
+        if part.ok and part.count == piece:  # more to walk: the next piece in its own task run
+            walk.save()
+            enqueue_on_commit(verify_audit_chain, verification_id=walk.pk)
+            return walk
+        walk.ok = part.ok
+        walk.broken_seq, walk.broken_id, walk.problem = part.broken_seq, part.broken_id, part.problem
         held, broken = checkpoints.checkpoints_check()
-    except Exception as exc:
-        AuditVerification.objects.filter(pk=verification_id).update(
-            status=AuditVerification.Status.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
-        )
-        raise
-    with transaction.atomic():
-        for name in ("ok", "count", "first_seq", "last_seq", "head_hash", "broken_seq", "broken_id", "problem"):
-            setattr(verification, name, getattr(result, name))
-        verification.redacted = result.redacted
-        verification.checkpoints_held = held
-        verification.checkpoint_broken_day = broken.day if broken else None
-        verification.status = AuditVerification.Status.DONE
-        verification.finished_at = timezone.now()
-        verification.save()
-        _record(result, actor=verification.requested_by, held=held, broken=broken, how="background walk")
-    return verification
+        walk.checkpoints_held = held
+        walk.checkpoint_broken_day = broken.day if broken else None
+        walk.status, walk.finished_at = S.DONE, timezone.now()
+        walk.save()
+        _record(_as_result(walk), actor=walk.requested_by, held=held, broken=broken, how="background walk")
+    return walk
 
 
 def page_check(*, actor) -> tuple[PageCheck, int, object]:
-    """The page's view of the chain: the newest good walk plus a live check of what came after it.
+    """The page's view of the chain: the newest finished walk plus a live check of what came after it.
 
     Returns the check, and the checkpoints' state (how many hold, the first that does not).
     """
-    head = AuditChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
-    walk = (
-        AuditVerification.objects.filter(status=AuditVerification.Status.DONE, ok=True).order_by("-finished_at").first()
-    )
+    walk = AuditVerification.objects.filter(status=S.DONE).order_by("-finished_at").first()
+    pending = AuditVerification.objects.filter(status__in=[S.QUEUED, S.RUNNING]).order_by("-requested_at").first()
+    held, broken = checkpoints.checkpoints_check()
+    when = walk.finished_at.strftime("%Y-%m-%d %H:%M") if walk else ""
+    if walk is not None and not walk.ok:
+        # A break stays a break: events cannot be put back, so the page reports it until dealt with.
+        result = _as_result(walk)
+        how = _("found by the background walk that finished %(when)s UTC") % {"when": when}
+        _record(result, actor=actor, held=held, broken=broken, how="page, from the newest walk")
+        return PageCheck(result=result, how=how, full_walk=walk, pending=pending), held, broken
     after_seq = (walk.last_seq or 0) if walk else 0
-    pending = None
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
     if head - after_seq > LIVE_LIMIT:
         pending = verification_request(requested_by=None)
-        held, broken = checkpoints.checkpoints_check()
-        return PageCheck(result=None, full_walk=walk, live_from_seq=None, pending=pending), held, broken
-    if walk is not None:
-        live = audit.verify_chain(after_seq=after_seq, after_hash=walk.head_hash)
+        return PageCheck(result=None, how="", full_walk=walk, pending=pending), held, broken
+    if walk is None:
+        result = audit.verify_chain()
+        how = _("walked just now from the first event")
+    else:
+        live = audit.verify_chain(after_seq=after_seq, after_hash=walk.head_hash or audit.GENESIS_HASH)
         result = audit.VerifyResult(
             ok=live.ok,
             count=walk.count + live.count,
             head_hash=live.head_hash,
-            first_seq=walk.first_seq,
+            first_seq=walk.first_seq or live.first_seq,
             last_seq=live.last_seq or walk.last_seq,
             broken_seq=live.broken_seq,
             broken_id=live.broken_id,
             problem=live.problem,
             redacted=walk.redacted + live.redacted,
         )
-        live_from = after_seq + 1 if live.count or not live.ok else None
-    else:
-        result = audit.verify_chain()
-        live_from = 1 if result.count or not result.ok else None
-    held, broken = checkpoints.checkpoints_check()
+        how = _("up to #%(seq)s by the background walk that finished %(when)s UTC") % {
+            "seq": after_seq,
+            "when": when,
+        }
+        if live.count or not live.ok:
+            how += "; " + _("from #%(seq)s walked just now, starting at that walk's head") % {"seq": after_seq + 1}
+        else:
+            how += "; " + _("nothing written since")
     _record(result, actor=actor, held=held, broken=broken, how="page")
-    return PageCheck(result=result, full_walk=walk, live_from_seq=live_from, pending=pending), held, broken
+    return PageCheck(result=result, how=how, full_walk=walk, pending=pending), held, broken

@@ -37,10 +37,10 @@ def test_the_page_checks_live_only_what_came_after_the_newest_walk(client):
     response = client.get(reverse("admin:audit_verify"))
     result, check = response.context["result"], response.context["check"]
     assert result.ok and check.full_walk == walk
-    assert check.live_from_seq == walk.last_seq + 1
+    assert f"from #{walk.last_seq + 1} walked just now" in check.how
     assert result.first_seq == 1 and result.last_seq > later[-1].seq
     assert result.count == result.last_seq
-    assert "walked just now from that walk" in response.content.decode()
+    assert "walked just now, starting at that walk" in response.content.decode()
 
 
 def test_a_change_after_the_walk_is_caught_by_the_page_and_one_before_it_by_the_next_walk(client):
@@ -56,6 +56,12 @@ def test_a_change_after_the_walk_is_caught_by_the_page_and_one_before_it_by_the_
     assert verify_audit_chain() is False
     newest = AuditVerification.objects.order_by("-requested_at").first()
     assert (newest.ok, newest.broken_seq) == (False, before[2].seq)
+    # from now on the page reports that break, whatever it could check live
+    response = client.get(reverse("admin:audit_verify"))
+    result = response.context["result"]
+    assert not result.ok and result.broken_seq == before[2].seq
+    assert "found by the background walk" in response.context["check"].how
+    assert f"the chain breaks at event #{before[2].seq}" in response.content.decode()
 
 
 def test_a_chain_too_long_to_walk_live_queues_a_background_walk(
@@ -70,6 +76,7 @@ def test_a_chain_too_long_to_walk_live_queues_a_background_walk(
     assert "Verifying in the background" in response.content.decode()
     walk = AuditVerification.objects.get()
     assert walk.status == "done" and walk.ok  # eager here; a worker in production
+    assert walk.count == walk.last_seq == AuditEvent.objects.count() - 1  # the walk's own event came after
     # the next visit builds on that walk
     response = client.get(reverse("admin:audit_verify"))
     assert response.context["result"].ok and response.context["check"].full_walk == walk
@@ -79,3 +86,38 @@ def test_a_walk_already_under_way_is_not_queued_twice():
     first = verification.verification_request(enqueue=False)
     assert verification.verification_request(enqueue=False) == first
     assert AuditVerification.objects.count() == 1
+
+
+def test_a_walk_goes_in_pieces_each_continuing_from_the_last(monkeypatch, django_capture_on_commit_callbacks):
+    seed_history(8)
+    monkeypatch.setattr(verification, "PIECE", 3)
+    with django_capture_on_commit_callbacks(execute=True) as pieces:
+        walk = verification.verification_request()
+    walk.refresh_from_db()
+    total = AuditEvent.objects.filter(action="portal.audit.verified").get().seq - 1
+    assert (walk.status, walk.ok, walk.count, walk.last_seq) == ("done", True, total, total)
+    assert len(pieces) == total // 3 + 1  # one task run per piece, the last one finding the end
+
+
+def test_a_walk_that_stopped_making_progress_is_superseded():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lost = verification.verification_request(enqueue=False)
+    AuditVerification.objects.filter(pk=lost.pk).update(
+        status="running", progressed_at=timezone.now() - timedelta(hours=1)
+    )
+    fresh = verification.verification_request(enqueue=False)
+    assert fresh != lost
+    lost.refresh_from_db()
+    assert lost.status == "failed" and "superseded" in lost.error
+
+
+def test_a_walk_over_an_empty_chain_then_events_written_after_it(client):
+    verify_audit_chain()
+    assert AuditVerification.objects.get().count == 0
+    seed_history(3)
+    login_staff(client, auditor())
+    result = client.get(reverse("admin:audit_verify")).context["result"]
+    assert result.ok and result.first_seq == 1 and result.count == result.last_seq
