@@ -249,6 +249,9 @@ def _append_postgresql(fields: dict[str, Any], values: dict[str, Any]) -> tuple:
 def _append_in_python(fields: dict[str, Any], values: dict[str, Any]) -> tuple:
     # SQLite: BEGIN IMMEDIATE already holds the database's one write lock.
     head = lock_chain()
+    newest = AuditEvent.objects.order_by("-seq").values("seq", "hash", "created_at").first()
+    if newest is not None and newest["seq"] > head.seq:  # the head fell behind (see migration 0011)
+        head.seq, head.hash, head.created_at = newest["seq"], newest["hash"], newest["created_at"]
     fields["seq"], fields["prev_hash"] = head.seq + 1, head.hash
     created_at = max(timezone.now(), head.created_at) if head.created_at else timezone.now()
     fields["created_at"] = format_time(created_at)

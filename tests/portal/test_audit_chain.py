@@ -190,3 +190,15 @@ def test_the_pieces_postgresql_fills_in_rebuild_the_canonical_text(fields, seq, 
     full = {**fields, "seq": seq, "created_at": audit.format_time(when), "prev_hash": prev}
     p0, p1, p2, p3 = audit.canonical_pieces(full)
     assert (p0 + full["created_at"] + p1 + prev + p2 + str(seq) + p3).encode() == audit.canonical(full)
+
+
+def test_a_head_left_behind_by_a_writer_that_did_not_move_it_catches_up():
+    """A bulk load or an older process may append without moving the head; the next event links to the newest."""
+    from portal.models import AuditChainHead
+
+    first, second = _record(2)
+    AuditChainHead.objects.filter(pk=1).update(seq=first.seq, hash=first.hash, prev_hash=first.prev_hash)
+    third = _record(1)[0]
+    assert (third.seq, third.prev_hash) == (second.seq + 1, second.hash)
+    assert AuditChainHead.objects.get().seq == third.seq
+    assert audit.verify_chain().ok
