@@ -6,4 +6,4 @@ class ModerationConfig(AppConfig):
     verbose_name = "Moderation"
 
     def ready(self) -> None:
-        from moderation import audit_actions, demo, receivers, roles  # noqa: F401  (vocabulary, grants, handlers)
+        from moderation import audit_actions, checks, demo, receivers, roles  # noqa: F401  (vocabulary, checks, grants, handlers)

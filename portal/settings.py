@@ -9,6 +9,7 @@ safe-for-a-laptop default into a refusal to start (see ``_require``).
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,8 +58,8 @@ def env_numbers(name: str, allowed: set[str]) -> dict[str, int]:
     table: dict[str, int] = {}
     for item in env_list(name, []):
         key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or key not in allowed or not raw.strip().isdigit() or int(raw) < 1:
+        key, raw = key.strip(), raw.strip()
+        if not sep or key not in allowed or not re.fullmatch(r"[0-9]+", raw) or int(raw) < 1:
             raise ImproperlyConfigured(
                 f"{name}: {item!r} is not name=number with a name from {', '.join(sorted(allowed))}"
             )
@@ -426,6 +427,11 @@ MODERATION_STRIKE_THRESHOLDS = env_numbers(
 MODERATION_CLAIM_MINUTES = env_int("MODERATION_CLAIM_MINUTES", 15)
 MODERATION_NOTIFIER_UNFOUNDED_WARNING = env_int("MODERATION_NOTIFIER_UNFOUNDED_WARNING", 3)
 MODERATION_REPORT_RATE = env("MODERATION_REPORT_RATE", "600/min")
+if not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", MODERATION_REPORT_RATE):
+    raise ImproperlyConfigured(
+        f"MODERATION_REPORT_RATE must be a number of notices per s, min, hour or day (e.g. 600/min), "
+        f"not {MODERATION_REPORT_RATE!r}"
+    )
 
 LOGGING = {
     "version": 1,
