@@ -61,7 +61,7 @@ class Case(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["status", "-priority", "due_at", "id"], name="case_queue_idx"),
+            models.Index(fields=["status", "-priority", "due_at", "id"], name="case_queue_order_idx"),
             # The dashboard and the transparency report read cases by the day they opened.
             models.Index(fields=["opened_at"], name="case_opened_idx"),
         ]
