@@ -217,7 +217,10 @@ def test_a_notice_costs_a_fixed_number_of_queries_however_busy_its_case(client, 
     case = Case.objects.get(pk=first.json()["case"])
     for _ in range(3):
         NoticeFactory(listing=listing, case=case, notifier=NotifierFactory())
-    with django_assert_max_num_queries(18) as few:
+    from django.db import connection
+
+    # PostgreSQL appends an audit event in one statement; SQLite takes three
+    with django_assert_max_num_queries(14 if connection.vendor == "postgresql" else 20) as few:
         assert (
             client.post("/api/v1/reports", _notice(listing), content_type="application/json", **headers).status_code
             == 201
