@@ -26,8 +26,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from hashlib import sha256
 from typing import Any
 from uuid import UUID
 
@@ -133,8 +134,15 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+_NO_OFFSET = timedelta(0)
+
+
 def format_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """ISO 8601 in UTC, always six fractional digits, "Z" (the form the hash covers)."""
+    if value.utcoffset() != _NO_OFFSET:
+        value = value.astimezone(UTC)
+    # isoformat is C code; strftime was a tenth of verify_chain's time
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def payload_digest(changes: Any, target_display: str) -> str:
@@ -379,17 +387,42 @@ _VERIFY_COLUMNS = (
 )
 
 
+_ROWS_SQL = (
+    "SELECT id, seq, created_at, actor_id, actor_display, actor_role, action, target_type, target_id, reason, "
+    "request_id, ip, payload_digest, prev_hash, hash, changes, target_display, redacted_at "
+    "FROM portal_auditevent WHERE seq > %s ORDER BY seq LIMIT %s"
+)
+assert _ROWS_SQL.startswith("SELECT " + ", ".join(_VERIFY_COLUMNS) + " FROM")
+_CHANGES_AT = _VERIFY_COLUMNS.index("changes")
+
+
 def _rows(chunk_size: int = 5000, *, after_seq: int = 0) -> Iterator[tuple]:
-    # Keyset pagination keeps memory flat however long the chain is.
+    """Every event after ``after_seq`` in chain order, as tuples of ``_VERIFY_COLUMNS``.
+
+    Keyset pagination keeps memory flat however long the chain is. On
+    PostgreSQL a plain cursor reads the rows (about twice as fast as the ORM's
+    per-row converters); ``changes`` arrives as JSON text and is parsed here.
+    """
     last_seq = after_seq
-    while True:
-        chunk = list(
+    if connection.vendor != "postgresql":
+        while chunk := list(
             AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq").values_list(*_VERIFY_COLUMNS)[:chunk_size]
-        )
-        if not chunk:
-            return
-        yield from chunk
-        last_seq = chunk[-1][1]
+        ):
+            yield from chunk
+            last_seq = chunk[-1][1]
+        return
+    i = _CHANGES_AT
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(_ROWS_SQL, [last_seq, chunk_size])
+            chunk = cursor.fetchall()
+            if not chunk:
+                return
+            for row in chunk:
+                if isinstance(row[i], str):
+                    row = (*row[:i], json.loads(row[i]), *row[i + 1 :])
+                yield row
+            last_seq = chunk[-1][1]
 
 
 def verify_chain(
@@ -437,8 +470,10 @@ def _check_event(rec: dict[str, Any], *, expected_seq: int, expected_prev: str) 
         return "prev_hash does not match the hash of the event before it"
     if rec["redacted_at"] is None and payload_digest(rec["changes"], rec["target_display"]) != rec["payload_digest"]:
         return "changes or target_display were altered (payload digest mismatch)"
-    fields = dict(rec, created_at=format_time(rec["created_at"]), ip=rec["ip"] or None)
-    if event_hash(fields) != rec["hash"]:
+    fields = {name: rec[name] for name in HASHED_FIELDS}
+    fields["created_at"] = format_time(rec["created_at"])
+    fields["ip"] = rec["ip"] or None
+    if sha256(_CANONICAL.encode(fields).encode()).hexdigest() != rec["hash"]:
         return "the event's contents do not match its hash"
     return ""
 
