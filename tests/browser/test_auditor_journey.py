@@ -82,9 +82,13 @@ def test_auditor_reads_a_timeline_takes_evidence_and_an_export_and_cannot_change
     first = json.loads(export_path.read_text().splitlines()[0])
     assert first["record"] == "export" and first["filters"]["target_id"] == str(case.pk)
 
-    # checks the chain
+    # checks the chain: the scheduled walk ran earlier, the page checks what came after it
+    from portal.tasks import verify_audit_chain
+
+    verify_audit_chain()
     page.goto("/console/audit/verify/")
     assert page.get_by_text("Verified:").is_visible()
+    assert page.get_by_text("walked just now, starting at that walk's head").is_visible()
     shot(page, "audit-verify")
 
     # both downloads are on the record
