@@ -176,7 +176,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes SQLite's write lock at BEGIN, which serialises writers
-        # the way the audit chain needs (PostgreSQL uses an advisory lock).
+        # the way the audit chain needs (PostgreSQL locks the chain head row instead).
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
