@@ -38,3 +38,25 @@ def test_real_worker_sends_an_outbox_notification(tmp_path):
     assert row.attempts == 1
     sent = list((worker.var_dir / "mail").glob("*.log"))
     assert sent and "hello from the queue" in sent[0].read_text()
+
+
+def test_real_worker_walks_the_audit_chain_queued_by_the_page(tmp_path):
+    from portal import audit
+    from portal.models import AuditVerification
+    from portal.verification import verification_request
+
+    worker = Worker(tmp_path)
+    try:
+        for _ in range(5):
+            audit.record(action=audit.PortalAction.USER_CHANGED, actor=None, target=UserFactory())
+        walk = verification_request()  # committed at once here (no surrounding transaction): the task is sent
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            walk.refresh_from_db()
+            if walk.status in (AuditVerification.Status.DONE, AuditVerification.Status.FAILED):
+                break
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+    assert (walk.status, walk.ok, walk.error) == ("done", True, "")
+    assert walk.count == walk.last_seq >= 5
