@@ -256,6 +256,8 @@ def _append_postgresql(fields: dict[str, Any], values: dict[str, Any]) -> tuple:
 
 def _append_in_python(fields: dict[str, Any], values: dict[str, Any]) -> tuple:
     # SQLite: BEGIN IMMEDIATE already holds the database's one write lock.
+    # The address is hashed as the field will store it (SQLite keeps Django's text form).
+    fields["ip"] = values["ip"] = AuditEvent._meta.get_field("ip").get_prep_value(fields["ip"])
     head = lock_chain()
     newest = AuditEvent.objects.order_by("-seq").values("seq", "hash", "created_at").first()
     if newest is not None and newest["seq"] > head.seq:  # the head fell behind (see migration 0011)

@@ -283,6 +283,9 @@ class AuditVerification(models.Model):
     # A walk goes in pieces (one task run each); this moves with every piece, so a walk
     # whose worker died is recognised and superseded.
     progressed_at = models.DateTimeField(default=timezone.now, editable=False)
+    resends = models.PositiveSmallIntegerField(
+        default=0, editable=False, help_text=_("pieces sent again after a stall")
+    )
     finished_at = models.DateTimeField(null=True, blank=True, editable=False)
     ok = models.BooleanField(null=True, editable=False)
     count = models.BigIntegerField(default=0, editable=False)

@@ -12,7 +12,7 @@ them to the head that walk found; while the chain is short (up to
 
 from __future__ import annotations
 
-import itertools
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,8 +24,10 @@ from portal import audit, checkpoints
 from portal.models import AuditChainHead, AuditVerification
 
 LIVE_LIMIT = 200_000  # events the page checks itself (a few seconds)
-PIECE = 1_000_000  # events per task run (20 to 80 seconds)
+PIECE = 1_000_000  # events per task run at most (20 to 80 seconds)
+PIECE_SECONDS = 120.0  # and no longer than this, well inside the tasks' 240-second soft limit
 STALE_AFTER = timedelta(minutes=30)  # a walk with no progress for this long is presumed lost
+MAX_RESENDS = 3
 
 S = AuditVerification.Status
 
@@ -73,64 +75,108 @@ def _as_result(walk: AuditVerification) -> audit.VerifyResult:
     )
 
 
-def verification_request(*, requested_by=None, enqueue: bool = True) -> AuditVerification:
-    """Queue a whole-chain walk, or return the one under way.
-
-    Walks that stopped making progress are marked failed and superseded.
-    ``enqueue=False`` is for the task itself, which runs the walk it gets.
-    """
+def _send(walk_id: int) -> None:
     from portal.tasks import verify_audit_chain
     from portal.tasks_util import enqueue_on_commit
 
+    enqueue_on_commit(verify_audit_chain, verification_id=walk_id)
+
+
+def verification_request(*, requested_by=None, enqueue: bool = True) -> AuditVerification:
+    """Queue a whole-chain walk, or return the one under way.
+
+    A walk that stopped making progress (its next piece was lost with a worker
+    or the broker) is sent again from where it stood, up to ``MAX_RESENDS``
+    times, then marked failed and superseded. ``enqueue=False`` is for the
+    task itself, which runs the walk it gets.
+    """
     now = timezone.now()
     with transaction.atomic():
-        AuditVerification.objects.filter(status__in=[S.QUEUED, S.RUNNING], progressed_at__lt=now - STALE_AFTER).update(
-            status=S.FAILED, finished_at=now, error=_("Stopped making progress (its worker was lost); superseded.")
+        # skip_locked: a piece being saved right now is not stalled
+        stalled = list(
+            AuditVerification.objects.select_for_update(skip_locked=True).filter(
+                status__in=[S.QUEUED, S.RUNNING], progressed_at__lt=now - STALE_AFTER
+            )
         )
+        for walk in stalled:
+            if walk.resends < MAX_RESENDS:
+                walk.resends += 1
+                walk.progressed_at = now
+                walk.save(update_fields=["resends", "progressed_at"])
+                _send(walk.pk)
+            else:
+                walk.status, walk.finished_at = S.FAILED, now
+                walk.error = _("Stopped making progress %(n)s times (its worker or broker was lost); superseded.") % {
+                    "n": walk.resends + 1
+                }
+                walk.save(update_fields=["status", "finished_at", "error"])
         pending = AuditVerification.objects.filter(status__in=[S.QUEUED, S.RUNNING]).order_by("-requested_at").first()
         if pending is not None:
             return pending
         verification = AuditVerification.objects.create(requested_by=requested_by, progressed_at=now)
         if enqueue:
-            enqueue_on_commit(verify_audit_chain, verification_id=verification.pk)
+            _send(verification.pk)
     return verification
 
 
+def _piece(after_seq: int, after_hash: str, *, limit: int, seconds: float) -> tuple[audit.VerifyResult, bool]:
+    """Verify up to ``limit`` events after a trusted point, for at most ``seconds``; (result, whether more remain)."""
+    deadline = time.monotonic() + seconds
+    cut = False
+
+    def rows():
+        nonlocal cut
+        for n, row in enumerate(audit._rows(after_seq=after_seq)):
+            if n >= limit or (n % 1000 == 0 and time.monotonic() > deadline):
+                cut = True
+                return
+            yield row
+
+    result = audit.verify_chain(rows(), after_seq=after_seq, after_hash=after_hash)
+    return result, cut and result.ok
+
+
 def verification_run(*, verification_id: int, piece: int | None = None) -> AuditVerification | None:
-    """Walk the next piece of a verification, then queue the piece after it or finish. Safe to run twice.
+    """Walk the next piece of a verification, then send the piece after it or finish. Safe to run twice.
 
-    Returns None when another worker holds the walk right now.
+    The walk itself runs outside any transaction (no lock is held while it
+    reads); a run that finds the walk moved on meanwhile discards its piece.
+    A piece that fails marks the walk failed with the error, and raises.
     """
-    from portal.tasks import verify_audit_chain
-    from portal.tasks_util import enqueue_on_commit
-
-    piece = piece or PIECE
+    walk = AuditVerification.objects.filter(pk=verification_id).first()
+    if walk is None or walk.status in (S.DONE, S.FAILED):
+        return walk
+    start_seq, start_hash = walk.last_seq or 0, walk.head_hash or audit.GENESIS_HASH
+    try:
+        part, more = _piece(start_seq, start_hash, limit=piece or PIECE, seconds=PIECE_SECONDS)
+        held, broken = checkpoints.checkpoints_check() if not more else (0, None)
+    except Exception as exc:
+        AuditVerification.objects.filter(pk=verification_id, status__in=[S.QUEUED, S.RUNNING]).update(
+            status=S.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
     with transaction.atomic():
-        walk = AuditVerification.objects.select_for_update(skip_locked=True).filter(pk=verification_id).first()
-        if walk is None or walk.status in (S.DONE, S.FAILED):
-            return walk
+        walk = AuditVerification.objects.select_for_update().get(pk=verification_id)
+        if walk.status in (S.DONE, S.FAILED) or (walk.last_seq or 0) != start_seq:
+            return walk  # another run walked this piece first
         now = timezone.now()
-        if walk.status == S.QUEUED:
-            walk.status, walk.started_at = S.RUNNING, now
-        after_seq, after_hash = walk.last_seq or 0, walk.head_hash or audit.GENESIS_HASH
-        rows = itertools.islice(audit._rows(after_seq=after_seq), piece)
-        part = audit.verify_chain(rows, after_seq=after_seq, after_hash=after_hash)
+        walk.status = S.RUNNING
+        walk.started_at = walk.started_at or now
         walk.count += part.count
         walk.redacted += part.redacted
         walk.first_seq = walk.first_seq or part.first_seq
         if part.count:
             walk.last_seq, walk.head_hash = part.last_seq, part.head_hash
-        walk.progressed_at = timezone.now()
-        if part.ok and part.count == piece:  # more to walk: the next piece in its own task run
+        walk.progressed_at = now
+        if more:  # the next piece in its own task run
             walk.save()
-            enqueue_on_commit(verify_audit_chain, verification_id=walk.pk)
+            _send(walk.pk)
             return walk
         walk.ok = part.ok
         walk.broken_seq, walk.broken_id, walk.problem = part.broken_seq, part.broken_id, part.problem
-        held, broken = checkpoints.checkpoints_check()
         walk.checkpoints_held = held
         walk.checkpoint_broken_day = broken.day if broken else None
-        walk.status, walk.finished_at = S.DONE, timezone.now()
+        walk.status, walk.finished_at = S.DONE, now
         walk.save()
         _record(_as_result(walk), actor=walk.requested_by, held=held, broken=broken, how="background walk")
     return walk
@@ -146,7 +192,10 @@ def page_check(*, actor) -> tuple[PageCheck, int, object]:
     held, broken = checkpoints.checkpoints_check()
     when = walk.finished_at.strftime("%Y-%m-%d %H:%M") if walk else ""
     if walk is not None and not walk.ok:
-        # A break stays a break: events cannot be put back, so the page reports it until dealt with.
+        # The page reports the break the newest walk found, and has a new walk check again
+        # (after a restore from backup, say): the page shows it once it finishes.
+        if pending is None:
+            pending = verification_request(requested_by=None)
         result = _as_result(walk)
         how = _("found by the background walk that finished %(when)s UTC") % {"when": when}
         _record(result, actor=actor, held=held, broken=broken, how="page, from the newest walk")

@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
                 ('requested_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('started_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('progressed_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ('resends', models.PositiveSmallIntegerField(default=0, editable=False, help_text='pieces sent again after a stall')),
                 ('finished_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('ok', models.BooleanField(editable=False, null=True)),
                 ('count', models.BigIntegerField(default=0, editable=False)),

@@ -99,14 +99,14 @@ def test_a_walk_goes_in_pieces_each_continuing_from_the_last(monkeypatch, django
     assert len(pieces) == total // 3 + 1  # one task run per piece, the last one finding the end
 
 
-def test_a_walk_that_stopped_making_progress_is_superseded():
+def test_a_walk_that_stalled_too_often_is_superseded():
     from datetime import timedelta
 
     from django.utils import timezone
 
     lost = verification.verification_request(enqueue=False)
     AuditVerification.objects.filter(pk=lost.pk).update(
-        status="running", progressed_at=timezone.now() - timedelta(hours=1)
+        status="running", progressed_at=timezone.now() - timedelta(hours=1), resends=verification.MAX_RESENDS
     )
     fresh = verification.verification_request(enqueue=False)
     assert fresh != lost
@@ -121,3 +121,51 @@ def test_a_walk_over_an_empty_chain_then_events_written_after_it(client):
     login_staff(client, auditor())
     result = client.get(reverse("admin:audit_verify")).context["result"]
     assert result.ok and result.first_seq == 1 and result.count == result.last_seq
+
+
+def test_a_piece_that_fails_marks_the_walk_failed_with_its_error(monkeypatch):
+    from portal import audit
+
+    seed_history(4)
+
+    def broken_reader(*args, **kwargs):
+        raise RuntimeError("the database went away mid-walk")
+
+    monkeypatch.setattr(audit, "_rows", broken_reader)
+    walk = verification.verification_request(enqueue=False)
+    with pytest.raises(RuntimeError):
+        verification.verification_run(verification_id=walk.pk)
+    walk.refresh_from_db()
+    assert walk.status == "failed" and "the database went away" in walk.error
+    # and the next request starts a fresh walk instead of waiting on the failed one
+    assert verification.verification_request(enqueue=False) != walk
+
+
+def test_a_stalled_walk_is_sent_again_from_where_it_stood(monkeypatch, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    seed_history(8)
+    monkeypatch.setattr(verification, "PIECE", 4)
+    walk = verification.verification_request(enqueue=False)
+    verification.verification_run(verification_id=walk.pk)  # one piece; its follower is lost (never sent here)
+    walk.refresh_from_db()
+    assert walk.status == "running" and walk.last_seq == 4
+    AuditVerification.objects.filter(pk=walk.pk).update(progressed_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert verification.verification_request(enqueue=False) == walk  # sent again, not replaced
+    walk.refresh_from_db()
+    assert (walk.status, walk.resends, walk.ok) == ("done", 1, True)
+    assert walk.count == walk.last_seq
+
+
+def test_an_ipv4_compatible_address_verifies_on_sqlite_too():
+    from portal import audit, context
+
+    token = context.set_current(context.RequestContext(request_id="r", ip="::1.2.3.4"))
+    try:
+        audit.record(action=audit.PortalAction.USER_CHANGED, actor=None, target_type="portal.user", target_id=1)
+    finally:
+        context.reset(token)
+    assert audit.verify_chain().ok
