@@ -7,9 +7,11 @@ the EU DSA Transparency Database submission format.
 
 from __future__ import annotations
 
+from django.core.files.storage import default_storage
+
 from moderation import dsa
 from moderation.models import Appeal, Case, Decision, Notice, Strike
-from portal import audit
+from portal import audit, fingerprints
 from portal.evidence import Extension, Provider, Section, register, register_extension
 
 
@@ -172,6 +174,7 @@ class CaseEvidence(Provider):
                 .order_by("pk")
             ],
         )
+        yield from _image_sections(listing)
         yield Section(
             "notes.json",
             "moderators' notes",
@@ -179,6 +182,39 @@ class CaseEvidence(Provider):
                 {"author": _user(note.author), "created_at": _time(note.created_at), "body": note.body}
                 for note in case.notes.select_related("author").order_by("pk")
             ],
+        )
+
+
+def _image_sections(listing):
+    """The listing's images as moderators saw them: what was fetched, when, its hashes, and the stored preview."""
+    images = list(listing.images.order_by("pk"))
+    stored = {}
+    for image in images:
+        if image.preview_name and default_storage.exists(image.preview_name):
+            with default_storage.open(image.preview_name, "rb") as preview:
+                stored[image.pk] = preview.read()
+    yield Section(
+        "images.json",
+        "the listing's images: URL, fetch result and time, SHA-256 of the fetched file, perceptual hash, preview file",
+        rows=[
+            {
+                "id": image.pk,
+                "url": image.url,
+                "status": image.status,
+                "refusal_reason": image.refusal_reason,
+                "fetched_at": _time(image.fetched_at),
+                "sha256_of_fetched_file": image.sha256,
+                "perceptual_hash": f"{fingerprints.to_unsigned(image.phash):016x}" if image.phash is not None else None,
+                "preview": f"images/{image.pk}.jpg" if image.pk in stored else None,
+            }
+            for image in images
+        ],
+    )
+    for image_id, data in stored.items():
+        yield Section(
+            f"images/{image_id}.jpg",
+            "preview of the fetched image (re-encoded JPEG, as shown on the case screen)",
+            data=data,
         )
 
 

@@ -43,14 +43,17 @@ PACK_FORMAT = "hallmark-evidence-pack/1"
 
 @dataclass
 class Section:
-    """One file of the pack: ``rows`` (a list of dicts, written as JSON) or raw ``text``."""
+    """One file of the pack: ``rows`` (a list of dicts, written as JSON), raw ``text``, or ``data`` (bytes)."""
 
     filename: str
     title: str
     rows: list[dict[str, Any]] | None = None
     text: str | None = None
+    data: bytes | None = None
 
     def content(self) -> bytes:
+        if self.data is not None:
+            return self.data
         if self.rows is not None:
             return json.dumps(self.rows, ensure_ascii=False, indent=2, default=str).encode("utf-8")
         return (self.text or "").encode("utf-8")

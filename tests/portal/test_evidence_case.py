@@ -58,3 +58,27 @@ def test_case_pack_holds_decisions_with_statements_of_reasons(client):
     # and the seller's pack shows the same decision
     seller_pack = _pack(client, "sellers.seller", case.listing.seller_id)
     assert [d["id"] for d in _json(seller_pack, "moderation_decisions.json")] == [decision.pk]
+
+
+def test_case_pack_holds_the_listing_images_moderators_saw(client):
+    import hashlib
+
+    from django.core.files.storage import default_storage
+
+    from moderation.demo import add_demo_images
+    from tests.moderation.factories import CaseFactory
+
+    case = CaseFactory()
+    add_demo_images(case.listing, colours=[(24, 46, 84), (150, 32, 40)])
+    images = list(case.listing.images.order_by("pk"))
+    login_staff(client, auditor())
+    archive = _pack(client, "moderation.case", case.pk)
+    rows = _json(archive, "images.json")
+    assert [r["id"] for r in rows] == [i.pk for i in images]
+    manifest = {f["name"]: f for f in _json(archive, "manifest.json")["files"]}
+    for row, image in zip(rows, images, strict=True):
+        assert row["sha256_of_fetched_file"] == image.sha256 and row["status"] == "fingerprinted"
+        with default_storage.open(image.preview_name, "rb") as stored:
+            kept = stored.read()
+        assert archive.read(row["preview"]) == kept
+        assert manifest[row["preview"]]["sha256"] == hashlib.sha256(kept).hexdigest()
