@@ -181,6 +181,11 @@ def _case_events(case: Case, decisions) -> list:
     return list(AuditEvent.objects.filter(query).order_by("seq")[:300])
 
 
+def _matched_listing_ids(case: Case) -> list[int]:
+    """Listings removed as counterfeit whose images this case's listing matched (from the detection findings)."""
+    return [int(pk) for pk in (case.findings or {}).get("image_counterfeit", []) if str(pk).isdigit()]
+
+
 @admin.register(Case)
 class CaseAdmin(NoCountAdmin):
     list_display = (
@@ -324,10 +329,12 @@ class CaseAdmin(NoCountAdmin):
         """The stored preview of one of the case's listing images (served from private storage)."""
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
-        case = get_object_or_404(Case.objects.only("pk", "listing_id"), pk=pk)
+        case = get_object_or_404(Case.objects.only("pk", "listing_id", "findings"), pk=pk)
         if not self.has_view_or_change_permission(request, case):
             raise PermissionDenied
-        image = get_object_or_404(ListingImage, pk=image_id, listing_id=case.listing_id)
+        # the case's own listing, or a removed counterfeit its images matched (shown side by side)
+        shown = [case.listing_id, *_matched_listing_ids(case)]
+        image = get_object_or_404(ListingImage, pk=image_id, listing_id__in=shown)
         if not image.preview_name or not default_storage.exists(image.preview_name):
             raise Http404(_("No stored preview for this image."))
         response = FileResponse(default_storage.open(image.preview_name, "rb"), content_type="image/jpeg")
@@ -465,6 +472,12 @@ class CaseAdmin(NoCountAdmin):
             "case": case,
             "listing": listing,
             "images": list(listing.images.all()),
+            "matched_images": list(
+                ListingImage.objects.filter(listing_id__in=_matched_listing_ids(case))
+                .exclude(preview_name="")
+                .select_related("listing")
+                .order_by("listing_id", "pk")
+            ),
             "notices": list(case.notices.select_related("notifier").order_by("received_at")),
             "history": selectors.seller_history(seller=listing.seller, brand=listing.brand),
             "notes": list(case.notes.select_related("author")),

@@ -180,7 +180,7 @@ def test_size_and_time_limits(server):
 
 
 @pytest.mark.django_db
-def test_the_task_fingerprints_and_matches_a_listing_removed_as_counterfeit(server, settings):
+def test_the_task_fingerprints_and_matches_a_listing_removed_as_counterfeit(server, settings, client):
     port = server.server_address[1]
     settings.MODERATION_IMAGE_HOSTS = ["localhost"]
     settings.MODERATION_IMAGE_ALLOW_PRIVATE = True
@@ -207,6 +207,19 @@ def test_the_task_fingerprints_and_matches_a_listing_removed_as_counterfeit(serv
     case = Case.objects.get(listing=copycat)
     assert case.automated and case.findings["image_counterfeit"] == [fake.pk]
     assert any(s["code"] == "image_counterfeit" for s in case.signals)
+
+    # the moderator sees the removed listing's image beside the copy's
+    from tests.helpers import login_staff
+
+    login_staff(client, staff(Role.MODERATOR))
+    screen = client.get(f"/console/moderation/case/{case.pk}/change/").content.decode()
+    for image in (first, second):
+        assert f'src="/console/moderation/case/{case.pk}/images/{image.pk}/"' in screen
+        assert client.get(f"/console/moderation/case/{case.pk}/images/{image.pk}/").status_code == 200
+    assert f"Image of the removed listing {fake.external_id}" in screen
+    # a case that matched nothing cannot reach the removed listing's image
+    unrelated = CaseFactory()
+    assert client.get(f"/console/moderation/case/{unrelated.pk}/images/{first.pk}/").status_code == 404
 
 
 @pytest.mark.django_db
