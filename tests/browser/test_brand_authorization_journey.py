@@ -75,6 +75,7 @@ def test_request_approve_gate_expire(page, shot, tmp_path):
     assert _gate(page, key, seller=seller, brand=brand)["allowed"] is False
 
     # An officer reviews it in the console with the checklist.
+    page.wait_for_load_state("networkidle")  # no late answer may renew the session cookie
     page.context.clear_cookies()
     officer = staff(Role.VETTING_OFFICER, first_name="Olivia")
     _sign_in(page, officer, totp_device(officer))
@@ -101,6 +102,7 @@ def test_request_approve_gate_expire(page, shot, tmp_path):
     assert answer["allowed"] is False
     assert answer["reason"] == f"The seller's authorization for this brand expired on {authz.valid_until.isoformat()}."
 
+    page.wait_for_load_state("networkidle")  # no late answer may renew the session cookie
     page.context.clear_cookies()
     page.goto("/accounts/login/?next=/seller/brands/")
     page.get_by_label("Username").fill(member.username)

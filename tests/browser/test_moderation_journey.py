@@ -64,6 +64,9 @@ def _busy_queue():
 
 
 def _sign_out(page):
+    # Let the page's last requests (lazy images) finish first: each answer renews the
+    # session cookie, and one arriving after the clear would sign the user back in.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
 
 
