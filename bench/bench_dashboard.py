@@ -10,62 +10,29 @@ the home page's statement count does not depend on the data.
 """
 
 import time
-import uuid
 from datetime import timedelta
 
-from common import check, emit, setup_django, summary
+from common import check, console_client, emit, setup_django, summary, timed_get
 
 setup_django()
 
-from django.db import connection  # noqa: E402
-from django.test import Client, RequestFactory  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from portal import dashboard  # noqa: E402
-from portal.models import User  # noqa: E402
 
 REQUESTS = 30
 
 
-def lead_client() -> tuple[Client, User]:
-    user = User.objects.create_user(
-        username=f"bench-dashboard-{uuid.uuid4().hex[:6]}", is_staff=True, is_superuser=True
-    )
-    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client, user
-
-
-def timed_get(client: Client, url: str, repeat: int = REQUESTS) -> tuple[list[float], list]:
-    response = client.get(url)
-    if response.status_code != 200:
-        raise SystemExit(f"{url} answered {response.status_code}")
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        client.get(url)
-        samples.append(time.perf_counter() - started)
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
-    return samples, captured.captured_queries
-
-
 def main() -> None:
-    client, user = lead_client()
+    client, user = console_client("bench-dashboard", superuser=True)
     today = timezone.localdate()
     month = f"start={(today - timedelta(days=29)).isoformat()}&end={today.isoformat()}"
     year = f"start={(today - timedelta(days=364)).isoformat()}&end={today.isoformat()}"
     metrics = {}
-    home, home_sql = timed_get(client, "/console/")
+    home, home_sql = timed_get(client, "/console/", REQUESTS)
     metrics["console home (all panels)"] = {**summary(home), "statements": len(home_sql)}
-    base, base_sql = timed_get(client, "/console/portal/")
+    base, base_sql = timed_get(client, "/console/portal/", REQUESTS)
     metrics["baseline: console app index, no panels"] = {**summary(base), "statements": len(base_sql)}
     report_month, month_sql = timed_get(client, f"/console/reports/transparency/?{month}", 10)
     metrics["transparency report, 30 days"] = {**summary(report_month), "statements": len(month_sql)}

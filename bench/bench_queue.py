@@ -10,53 +10,18 @@ whole cases table.
 """
 
 import re
-import time
-import uuid
 
-from common import check, emit, setup_django, skip, summary
+from common import check, console_client, emit, setup_django, skip, summary, timed_get
 
 setup_django()
 
-from django.contrib.auth.models import Group  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from bench import plain_admin  # noqa: E402
-from portal.models import User  # noqa: E402
 
 REQUESTS = 50
 QUEUE_URL = "/console/moderation/case/"
 PLAIN_URL = "/bench-plain-console/moderation/case/"
 WHOLE_TABLE_COUNT = re.compile(r'SELECT COUNT\(\*\).*FROM "moderation_case"(?!.*WHERE)', re.S)
-
-
-def moderator_client() -> Client:
-    user = User.objects.create_user(username=f"bench-queue-moderator-{uuid.uuid4().hex[:6]}", is_staff=True)
-    user.groups.add(Group.objects.get(name="moderator"))
-    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
-
-
-def page(client: Client, url: str) -> tuple[list[float], list[str]]:
-    response = client.get(url)
-    if response.status_code != 200:
-        raise SystemExit(f"{url} answered {response.status_code}")
-    samples = []
-    for _ in range(REQUESTS):
-        started = time.perf_counter()
-        client.get(url)
-        samples.append(time.perf_counter() - started)
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
-    return samples, captured.captured_queries
 
 
 def main() -> None:
@@ -69,12 +34,12 @@ def main() -> None:
 
     real = admin.site._registry[Case]
     plain = plain_admin.site._registry[Case]
-    client = moderator_client()
+    client, _user = console_client("bench-queue-moderator", groups=("moderator",))
     metrics, statements = {}, {}
     for rows in (25, 100):
         real.list_per_page = plain.list_per_page = rows
-        samples, sql = page(client, QUEUE_URL)
-        plain_samples, plain_sql = page(client, PLAIN_URL)
+        samples, sql = timed_get(client, QUEUE_URL, REQUESTS)
+        plain_samples, plain_sql = timed_get(client, PLAIN_URL, REQUESTS)
         statements[rows] = sql
         metrics[f"queue, {rows} rows"] = {**summary(samples), "statements": len(sql)}
         metrics[f"baseline plain ModelAdmin, {rows} rows"] = {**summary(plain_samples), "statements": len(plain_sql)}
@@ -83,7 +48,7 @@ def main() -> None:
     full_filters = real.list_filter
     real.list_filter = tuple(f for f in full_filters if not (isinstance(f, tuple) and f[0].startswith("listing__")))
     real.list_per_page = 100
-    samples, sql = page(client, QUEUE_URL)
+    samples, sql = timed_get(client, QUEUE_URL, REQUESTS)
     real.list_filter = full_filters
     metrics["diagnostic: queue, 100 rows, without the seller/brand sidebar filters"] = {
         **summary(samples),
@@ -101,7 +66,7 @@ def main() -> None:
             more.append(Notice(**{f.attname: getattr(template, f.attname) for f in Notice._meta.concrete_fields}))
     Notice.objects.bulk_create(more, batch_size=2000)
     real.list_per_page = 25
-    _, after_notices = page(client, QUEUE_URL)
+    _, after_notices = timed_get(client, QUEUE_URL, REQUESTS)
 
     whole_counts = [q for rows in statements for q in statements[rows] if WHOLE_TABLE_COUNT.search(q["sql"])]
     p95 = max(metrics["queue, 25 rows"]["p95_ms"], metrics["queue, 100 rows"]["p95_ms"])

@@ -216,5 +216,48 @@ def _send(port: int, method: str, path: str, body: bytes | None, headers: dict[s
         conn.close()
 
 
+def console_client(username_prefix: str, *, groups: tuple[str, ...] = (), superuser: bool = False):
+    """A test client signed in to the console as a new staff user with a confirmed second factor."""
+    import uuid
+
+    from django.contrib.auth.models import Group
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal.models import User
+
+    user = User.objects.create_user(
+        username=f"{username_prefix}-{uuid.uuid4().hex[:6]}", is_staff=True, is_superuser=superuser
+    )
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client, user
+
+
+def timed_get(client, url: str, repeat: int) -> tuple[list[float], list[dict]]:
+    """Server time of ``repeat`` GETs after a warm-up, and the statements of one more."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(url)
+        samples.append(time.perf_counter() - started)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    return samples, captured.captured_queries
+
+
 def skip(name: str, reason: str) -> None:
     print("RESULT " + json.dumps({"name": name, "skipped": reason, "metrics": {}, "checks": []}), flush=True)
