@@ -71,7 +71,7 @@ def _appeal_row(appeal: Appeal) -> dict:
 
 
 def _decisions(queryset):
-    return queryset.select_related("policy", "decided_by").order_by("pk")
+    return queryset.select_related("policy", "decided_by", "listing").order_by("pk")
 
 
 @register

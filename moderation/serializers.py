@@ -25,6 +25,11 @@ class ListingInputSerializer(serializers.Serializer):
     )
     country = serializers.RegexField(r"^[A-Z]{2}$", required=False, allow_blank=True, default="")
 
+    def validate_image_urls(self, value):
+        if len(value) != len(set(value)):
+            raise serializers.ValidationError(_("Each image URL may appear only once."))
+        return value
+
 
 class ListingBatchItemSerializer(ListingInputSerializer):
     external_id = serializers.CharField(max_length=100)

@@ -117,6 +117,14 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         services.user_save_from_console(user=obj, form=form, change=change, actor=request.user)
 
+    def user_change_password(self, request, id, form_url=""):
+        # Django's view saves the new password itself; record it in the same transaction.
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                services.user_password_changed(user=self.get_object(request, id), actor=request.user)
+        return response
+
     def save_related(self, request, form, formsets, change):
         before = set(form.instance.groups.values_list("name", flat=True)) if change else set()
         super().save_related(request, form, formsets, change)

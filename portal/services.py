@@ -74,6 +74,18 @@ def user_save_from_console(*, user: User, form, change: bool, actor) -> User:
     return user
 
 
+@transaction.atomic
+def user_password_changed(*, user: User, actor) -> None:
+    """Record that ``actor`` set ``user``'s password in the console (the caller saved it in this transaction)."""
+    audit.record(
+        action=audit.PortalAction.USER_CHANGED,
+        actor=actor,
+        target=user,
+        changes={"password": {"before": "…", "after": "changed"}},
+    )
+
+
+@transaction.atomic
 def user_roles_changed(*, user: User, before: set[str], after: set[str], actor) -> None:
     audit.record(
         action=audit.PortalAction.USER_ROLES_CHANGED,

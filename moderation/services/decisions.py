@@ -150,8 +150,7 @@ def _render_explanation(policy: Policy | None, case: Case, extra: str) -> str:
     return "\n\n".join(part for part in (base.strip(), extra.strip()) if part)
 
 
-def _facts(case: Case) -> str:
-    notices = list(case.notices.all())
+def _facts(case: Case, notices: list) -> str:
     lines = []
     if notices:
         reasons = sorted({n.get_reason_display() for n in notices})
@@ -219,7 +218,7 @@ def case_decide(
         )
     if case.status == Case.Status.ESCALATED and not (has_role(actor, Role.SENIOR_MODERATOR) or actor.is_superuser):
         raise PermissionDeniedError(_("Escalated cases are decided by senior moderators."))
-    notices = list(case.notices.all())
+    notices = list(case.notices.select_related("notifier"))
     decision = Decision.objects.create(
         case=case,
         listing=case.listing,
@@ -229,7 +228,7 @@ def case_decide(
         decided_by=actor,
         decided_at=now,
         explanation=_render_explanation(policy, case, explanation) or _("No violation found."),
-        facts=_facts(case),
+        facts=_facts(case, notices),
         territorial_scope=territorial_scope or [],
         ends_at=ends_at,
         from_notice=bool(notices),

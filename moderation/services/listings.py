@@ -98,6 +98,7 @@ def _sync_images(listing: Listing) -> None:
     known = set(listing.images.values_list("url", flat=True))
     for url in listing.image_urls:
         if url not in known:
+            known.add(url)  # a URL given twice is fetched once
             image = ListingImage.objects.create(listing=listing, url=url)
             enqueue_on_commit(tasks.fetch_listing_image, image_id=image.pk)
 

@@ -35,11 +35,25 @@ class BrandOwnerContactInline(admin.TabularInline):
 
 
 class BrandOwnerApiKeyInline(admin.TabularInline):
+    """Read-only: a link limits its key to the owner's brands, so unlinking would widen the key.
+
+    Keys are issued with the owners list's "Issue a brand-gate API key" action (audited)
+    and revoked under Portal > API keys.
+    """
+
     model = BrandOwnerApiKey
     extra = 0
-    autocomplete_fields = ()
-    raw_id_fields = ("api_key",)
-    verbose_name_plural = _("API keys (create keys under Portal > API keys, then link them here)")
+    fields = readonly_fields = ("api_key",)
+    verbose_name_plural = _("API keys (issue them with the action on the owners list; revoke under Portal > API keys)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(BrandOwner)
@@ -109,6 +123,13 @@ class BrandForm(forms.ModelForm):
     class Meta:
         model = Brand
         fields = ("name", "protected", "owner")
+
+    def clean_name(self):
+        # The registry compares names without case ("nike" is "Nike"): say so on the form, not as an error page.
+        name = self.cleaned_data["name"].strip()
+        if Brand.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("A brand with this name already exists."))
+        return name
 
 
 class BrandImageUploadForm(forms.Form):

@@ -717,7 +717,9 @@ def document_flags(*, authorization: BrandAuthorization) -> dict[int, list[str]]
     """Document id → reuse warnings (the same or a near-identical file from another seller)."""
     from sellers.services.documents import document_reuse_flags
 
-    return {doc.pk: [str(flag) for flag in document_reuse_flags(document=doc)] for doc in authorization.documents.all()}
+    return {
+        doc.pk: [flag.label for flag in document_reuse_flags(document=doc)] for doc in authorization.documents.all()
+    }
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from moderation.models import Case, Notice
 from portal.roles import Role
 from tests.factories import staff
 from tests.helpers import login_staff
-
-moderation_models = pytest.importorskip("moderation.models")
-pytest.importorskip("moderation.admin")
-Case, Notice = moderation_models.Case, moderation_models.Notice
 
 pytestmark = pytest.mark.django_db
 

@@ -183,3 +183,14 @@ def test_price_below_30_percent_of_the_reference_price_is_a_signal(client, auth)
     )
     assert fair.status_code == 201
     assert not Case.objects.filter(listing__external_id="G2").exists()
+
+
+def test_an_image_url_given_twice_is_a_field_error_not_a_crash(client, auth):
+    seller = SellerFactory()
+    url = "https://cdn.marketplace.example/a.jpg"
+    response = client.put(
+        "/api/v1/listings/DUP-1", _body(seller, image_urls=[url, url]), content_type="application/json", **auth
+    )
+    assert response.status_code == 400
+    assert "image_urls" in response.json()
+    assert Listing.objects.count() == 0

@@ -123,20 +123,29 @@ def test_a_walk_over_an_empty_chain_then_events_written_after_it(client):
     assert result.ok and result.first_seq == 1 and result.count == result.last_seq
 
 
-def test_a_piece_that_fails_marks_the_walk_failed_with_its_error(monkeypatch):
-    from portal import audit
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_piece_that_fails_marks_the_walk_failed_with_its_error():
+    """A real database failure mid-walk: another session holds the events table, our reads time out."""
+    from django.db import OperationalError, connection, connections
 
     seed_history(4)
-
-    def broken_reader(*args, **kwargs):
-        raise RuntimeError("the database went away mid-walk")
-
-    monkeypatch.setattr(audit, "_rows", broken_reader)
     walk = verification.verification_request(enqueue=False)
-    with pytest.raises(RuntimeError):
-        verification.verification_run(verification_id=walk.pk)
+    holder = connections.create_connection("default")
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("LOCK TABLE portal_auditevent IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        with pytest.raises(OperationalError, match="lock timeout"):
+            verification.verification_run(verification_id=walk.pk)
+    finally:
+        holder.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
     walk.refresh_from_db()
-    assert walk.status == "failed" and "the database went away" in walk.error
+    assert walk.status == "failed" and "lock timeout" in walk.error
     # and the next request starts a fresh walk instead of waiting on the failed one
     assert verification.verification_request(enqueue=False) != walk
 

@@ -242,3 +242,21 @@ def test_an_access_window_is_only_for_auditors(client):
     assert response.status_code == 200
     assert "only auditors get an access window" in response.content.decode()
     assert not AuditorAccess.objects.filter(user=moderator).exists()
+
+
+def test_a_password_set_in_the_console_is_an_audit_event(client):
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    target = UserFactory()
+    login_staff(client, admin_user)
+    url = reverse("admin:auth_user_password_change", args=[target.pk])
+    new = "a-new-Pass-phrase-2026!"
+    response = client.post(url, {"password1": new, "password2": new, "usable_password": "true"})
+    assert response.status_code == 302, response.content[:500]
+    target.refresh_from_db()
+    assert target.check_password(new)
+    event = AuditEvent.objects.filter(target_type="portal.user", target_id=str(target.pk)).latest("seq")
+    assert event.actor == admin_user and event.changes == {"password": {"before": "…", "after": "changed"}}
+    # a refused form changes nothing and records nothing
+    before = AuditEvent.objects.count()
+    assert client.post(url, {"password1": "x", "password2": "y"}).status_code == 200
+    assert AuditEvent.objects.count() == before

@@ -382,10 +382,6 @@ def _accepted_document(factory, seller):
 
 def _moderation_objects(seller, member) -> dict[str, Any]:
     """A decided case about one of seller A's listings (its decision page, its appeal page)."""
-    from django.apps import apps
-
-    if not apps.is_installed("moderation"):
-        return {}
     from moderation.services import cases as case_services
     from moderation.services.appeals import appeal_submit
     from moderation.services.decisions import case_decide

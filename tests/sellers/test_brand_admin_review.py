@@ -88,6 +88,7 @@ def test_reused_document_is_flagged_on_the_review_screen(officer_client):
     DocumentFactory(kind=Document.Kind.LETTER_OF_AUTHORIZATION, sha256="cd" * 32)
     page = officer_client.get(_change_url(authz)).content.decode()
     assert "reuse flag" in page
+    assert "Same file as document #" in page and "ReuseFlag(" not in page  # words, not a Python dump
 
 
 def test_approve_needs_the_whole_checklist_and_keeps_the_ticks(officer_client):
@@ -166,6 +167,27 @@ def test_readers_cannot_decide(client, role):
     assert response.status_code == 403
     authz.refresh_from_db()
     assert authz.status == S.REQUESTED
+
+
+def _brand_form(name: str) -> dict:
+    return {
+        "name": name,
+        "protected": "on",
+        "trademarks-TOTAL_FORMS": "0",
+        "trademarks-INITIAL_FORMS": "0",
+        "reference_prices-TOTAL_FORMS": "0",
+        "reference_prices-INITIAL_FORMS": "0",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
+    }
+
+
+def test_a_brand_name_differing_only_in_case_is_refused_on_the_form(officer_client):
+    assert officer_client.post(reverse("admin:sellers_brand_add"), _brand_form("Nordlicht")).status_code == 302
+    response = officer_client.post(reverse("admin:sellers_brand_add"), _brand_form("nordlicht"))
+    assert response.status_code == 200
+    assert "A brand with this name already exists." in response.content.decode()
+    assert Brand.objects.filter(name__iexact="nordlicht").count() == 1
 
 
 def test_brand_created_in_the_console_is_audited(officer_client):
