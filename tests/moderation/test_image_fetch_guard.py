@@ -145,7 +145,7 @@ def test_one_private_answer_among_public_ones_is_enough_to_refuse():
         )
 
 
-def test_redirects_are_checked_again(server, monkeypatch):
+def test_redirects_are_checked_again(server):
     port = server.server_address[1]
     resolver = _resolver({"img.test": ["127.0.0.1"], "a.cdn.test": ["127.0.0.1"], "internal.test": ["127.0.0.1"]})
     limits = _limits(allow_private=True)
@@ -155,13 +155,13 @@ def test_redirects_are_checked_again(server, monkeypatch):
     with pytest.raises(netguard.FetchRefused, match="too many redirects"):
         netguard.fetch(f"http://img.test:{port}/loop", limits=limits, resolver=resolver)
 
-    # The test server lives on loopback; count loopback as public here so that only
-    # the second hop's private answer (10.0.0.9) can stop the fetch.
-    real = netguard.address_is_public
-    monkeypatch.setattr(netguard, "address_is_public", lambda a: a == "127.0.0.1" or real(a))
+    # The test server lives on loopback; trust that one address so that only the
+    # second hop's private answer (10.0.0.9) can stop the fetch.
     split = _resolver({"img.test": ["127.0.0.1"], "a.cdn.test": ["10.0.0.9"]})
     with pytest.raises(netguard.FetchRefused, match=r"a\.cdn\.test resolves to a non-public address \(10\.0\.0\.9\)"):
-        netguard.fetch(f"http://img.test:{port}/to-cdn", limits=_limits(), resolver=split)
+        netguard.fetch(
+            f"http://img.test:{port}/to-cdn", limits=_limits(trusted_addresses=("127.0.0.1",)), resolver=split
+        )
 
 
 def test_size_and_time_limits(server):
