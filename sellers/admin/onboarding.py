@@ -310,10 +310,21 @@ class ApplicationAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
                 done = gettext("Assigned to you; the application is in review.")
             elif decision == "checks":
                 changed = 0
-                for check in application.checks.all():
-                    form = CheckRowForm(request.POST, prefix=check.requirement)
-                    if not form.is_valid():
-                        continue
+                rows = [  # the rows this post carries
+                    (check, CheckRowForm(request.POST, prefix=check.requirement))
+                    for check in application.checks.all()
+                    if f"{check.requirement}-status" in request.POST
+                ]
+                refused = [
+                    f"{check.get_requirement_display()}: {' '.join(e for errs in form.errors.values() for e in errs)}"
+                    for check, form in rows
+                    if not form.is_valid()
+                ]
+                if refused:  # save none of the rows rather than some of them silently
+                    raise DomainError(
+                        gettext("Nothing was saved. Correct these checks: %(rows)s") % {"rows": "; ".join(refused)}
+                    )
+                for check, form in rows:
                     status, note = form.cleaned_data["status"], form.cleaned_data["note"].strip()
                     if status != check.status or note != check.note:
                         svc.application_check(

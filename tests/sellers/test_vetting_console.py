@@ -210,3 +210,17 @@ def test_revoke_invitations_from_the_list(client, officer):
     assert response.status_code == 302
     invitation.refresh_from_db()
     assert invitation.state == "revoked"
+
+
+def test_a_bad_check_row_saves_nothing_and_says_which(client, officer, submitted):
+    _decide(client, submitted, "assign")
+    response = _decide(
+        client,
+        submitted,
+        "checks",
+        {"identity-status": "verified", "tax_id-status": "verified", "tax_id-note": "x" * 2001},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "Nothing was saved. Correct these checks" in page
+    assert submitted.checks.get(requirement="identity").status == "pending"
+    assert submitted.checks.get(requirement="tax_id").status == "pending"
