@@ -100,8 +100,21 @@ class TrademarkInline(admin.TabularInline):
     fields = ("office", "number", "owner_name", "nice_classes", "registered_on", "expires_on")
 
 
+class ReferencePriceForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        errors = svc.reference_price_errors(
+            category=data.get("category", ""), currency=data.get("currency", ""), amount=data.get("amount")
+        )
+        for field, message in errors.items():
+            if field not in self.errors:
+                self.add_error(field, message)
+        return data
+
+
 class ReferencePriceInline(admin.TabularInline):
     model = BrandReferencePrice
+    form = ReferencePriceForm
     extra = 0
     fields = ("category", "currency", "amount", "updated_at")
     readonly_fields = ("updated_at",)
@@ -214,9 +227,33 @@ class BrandAdmin(AuditHistoryMixin, admin.ModelAdmin):
             return
         if "protected" in form.changed_data:
             svc.brand_set_protected(brand=obj, protected=obj.protected, actor=request.user)
-        other = [f for f in form.changed_data if f != "protected"]
-        if other:
-            obj.save(update_fields=other)
+        if {"name", "owner"} & set(form.changed_data):
+            svc.brand_update(brand=obj, name=obj.name, owner=obj.owner, actor=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        # Trademarks and reference prices are audited registry changes: each row goes through its service.
+        if formset.model not in (TrademarkRegistration, BrandReferencePrice):
+            return super().save_formset(request, form, formset, change)
+        rows = formset.save(commit=False)
+        for row in formset.deleted_objects:
+            if formset.model is TrademarkRegistration:
+                svc.trademark_remove(registration=row, actor=request.user)
+            else:
+                svc.brand_reference_price_remove(price=row, actor=request.user)
+        for row in rows:
+            if formset.model is TrademarkRegistration:
+                svc.trademark_save(registration=row, actor=request.user)
+                continue
+            if row.pk and {"category", "currency"} & set(_changed(formset, row)):
+                old = BrandReferencePrice.objects.get(pk=row.pk)
+                svc.brand_reference_price_remove(price=old, actor=request.user)
+            svc.brand_reference_price_set(
+                brand=row.brand, category=row.category, currency=row.currency, amount=row.amount, actor=request.user
+            )
+
+
+def _changed(formset, instance) -> list[str]:
+    return next((f.changed_data for f in formset.forms if f.instance is instance), [])
 
 
 # --- Authorization review ----------------------------------------------------------------

@@ -44,6 +44,7 @@ from sellers.models import (
     BrandReferencePrice,
     Document,
     Seller,
+    TrademarkRegistration,
 )
 
 A = BrandAuthorization
@@ -187,10 +188,70 @@ def brand_set_protected(*, brand: Brand, protected: bool, actor, reason: str = "
     return brand
 
 
+_TRADEMARK_FIELDS = ("office", "number", "owner_name", "nice_classes", "registered_on", "expires_on")
+
+
 @transaction.atomic
-def brand_reference_price_set(
-    *, brand: Brand, category: str, currency: str, amount: Decimal, actor
-) -> BrandReferencePrice:
+def brand_update(*, brand: Brand, name: str, owner: BrandOwner | None, actor) -> Brand:
+    """Rename a brand or change its owner (the owner decides which owner keys may ask the gate about it)."""
+    brand = Brand.objects.select_for_update().get(pk=brand.pk)
+    name = name.strip()
+    if Brand.objects.filter(name__iexact=name).exclude(pk=brand.pk).exists():
+        raise ValidationError({"name": _("A brand with this name already exists.")})
+    before = {"name": brand.name, "owner": brand.owner_id}
+    brand.name, brand.owner = name, owner
+    changes = audit.diff(before, {"name": brand.name, "owner": brand.owner_id})
+    if changes:
+        brand.save(update_fields=["name", "owner"])
+        audit.record(action=BrandAction.BRAND_UPDATED, actor=actor, target=brand, changes=changes)
+    return brand
+
+
+@transaction.atomic
+def trademark_save(*, registration: TrademarkRegistration, actor) -> TrademarkRegistration:
+    """Add or correct a trademark registration of a brand (its expiry caps trademark owners' rights)."""
+    registration.full_clean()
+    before = (
+        TrademarkRegistration.objects.filter(pk=registration.pk).values(*_TRADEMARK_FIELDS).first()
+        if registration.pk
+        else None
+    ) or {}
+    registration.save()
+    changes = audit.diff(before, {f: getattr(registration, f) for f in _TRADEMARK_FIELDS})
+    if changes:
+        audit.record(
+            action=BrandAction.TRADEMARK_SAVED,
+            actor=actor,
+            target=registration.brand,
+            changes={"registration": str(registration), **changes},
+        )
+    return registration
+
+
+@transaction.atomic
+def trademark_remove(*, registration: TrademarkRegistration, actor) -> None:
+    audit.record(
+        action=BrandAction.TRADEMARK_REMOVED,
+        actor=actor,
+        target=registration.brand,
+        changes={"registration": str(registration), "expires_on": registration.expires_on},
+    )
+    registration.delete()
+
+
+@transaction.atomic
+def brand_reference_price_remove(*, price: BrandReferencePrice, actor) -> None:
+    audit.record(
+        action=BrandAction.BRAND_PRICE_REMOVED,
+        actor=actor,
+        target=price.brand,
+        changes={"category": price.category, "currency": price.currency, "amount": price.amount},
+    )
+    price.delete()
+
+
+def reference_price_errors(*, category: str, currency: str, amount) -> dict[str, str]:
+    """Field → message for a reference price the registry would refuse (forms show these before saving)."""
     errors = {}
     if not CATEGORY_RE.match(category or ""):
         errors["category"] = _("Use a category code of lower-case letters, digits, '.', '_' or '-'.")
@@ -198,6 +259,14 @@ def brand_reference_price_set(
         errors["currency"] = _("Use a three-letter ISO 4217 currency code, such as EUR.")
     if amount is None or Decimal(amount) <= 0:
         errors["amount"] = _("The reference price must be more than zero.")
+    return errors
+
+
+@transaction.atomic
+def brand_reference_price_set(
+    *, brand: Brand, category: str, currency: str, amount: Decimal, actor
+) -> BrandReferencePrice:
+    errors = reference_price_errors(category=category, currency=currency, amount=amount)
     if errors:
         raise ValidationError(errors)
     currency = currency.upper()

@@ -231,3 +231,40 @@ def test_officer_adds_an_official_image_in_the_console(officer_client):
     assert response.status_code == 302
     image = brand.images.get()
     assert image.title == "Front view" and image.width == 40
+
+
+def test_registry_edits_in_the_console_go_through_audited_services(officer_client):
+    from sellers.models import BrandReferencePrice, TrademarkRegistration
+
+    assert officer_client.post(reverse("admin:sellers_brand_add"), _brand_form("Nordlicht")).status_code == 302
+    brand = Brand.objects.get(name="Nordlicht")
+    url = reverse("admin:sellers_brand_change", args=[brand.pk])
+    form = {
+        **_brand_form("Nordlicht Outdoor"),
+        "trademarks-TOTAL_FORMS": "1",
+        "trademarks-0-office": "EUIPO",
+        "trademarks-0-number": "018000001",
+        "trademarks-0-owner_name": "Nordlicht Outdoor AG",
+        "trademarks-0-nice_classes": "[25]",
+        "trademarks-0-registered_on": "2020-01-01",
+        "trademarks-0-expires_on": "2030-01-01",
+        "reference_prices-TOTAL_FORMS": "1",
+        "reference_prices-0-category": "Shoes & Bags",
+        "reference_prices-0-currency": "EUR",
+        "reference_prices-0-amount": "120.00",
+    }
+    refused = officer_client.post(url, form)
+    assert refused.status_code == 200  # a category the registry refuses is a form error, nothing is saved
+    assert "Use a category code" in refused.content.decode()
+    assert not TrademarkRegistration.objects.exists() and Brand.objects.get(pk=brand.pk).name == "Nordlicht"
+
+    form["reference_prices-0-category"] = "jackets"
+    assert officer_client.post(url, form).status_code == 302
+    brand.refresh_from_db()
+    assert brand.name == "Nordlicht Outdoor"
+    assert TrademarkRegistration.objects.get(brand=brand).expires_on.isoformat() == "2030-01-01"
+    assert BrandReferencePrice.objects.get(brand=brand).category == "jackets"
+    actions = set(
+        AuditEvent.objects.filter(target_type="sellers.brand", target_id=str(brand.pk)).values_list("action", flat=True)
+    )
+    assert {"seller.brand.updated", "seller.brand.trademark_saved", "seller.brand.reference_price_set"} <= actions
