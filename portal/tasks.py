@@ -7,8 +7,6 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from portal.models import Notification
-
 logger = logging.getLogger(__name__)
 
 
@@ -23,9 +21,11 @@ def send_notification(*, notification_id: int) -> str:
 @shared_task(acks_late=True)
 def sweep_outbox(*, limit: int = 500) -> int:
     """Re-enqueue notifications still pending after the retry delay."""
+    from portal.notifications import pending
+
     cutoff = timezone.now() - settings.HALLMARK_OUTBOX_RETRY_AFTER
     ids = list(
-        Notification.objects.filter(status=Notification.Status.PENDING, created_at__lte=cutoff)
+        pending(cutoff)
         .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lte=cutoff))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
