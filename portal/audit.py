@@ -219,7 +219,7 @@ _APPEND_SQL = "SELECT * FROM hallmark_audit_append(%s, %s, %s, %s, %s, %s, %s, %
 assert _APPEND_SQL.count("%s") == 5 + len(_APPEND_COLUMNS)
 
 
-def _ensure_head() -> None:
+def ensure_head() -> None:
     """Create the head row from the newest event if it is missing (a fresh or truncated database)."""
     if AuditChainHead.objects.filter(pk=1).exists():
         return
@@ -232,7 +232,7 @@ def lock_chain() -> AuditChainHead:
     """Lock the chain until the transaction ends and return its head (for bulk loaders)."""
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
-        _ensure_head()
+        ensure_head()
         head = AuditChainHead.objects.select_for_update().get(pk=1)
     return head
 
@@ -242,13 +242,18 @@ def move_head(*, seq: int, prev_hash: str, hash: str, created_at: datetime) -> N
     AuditChainHead.objects.filter(pk=1).update(seq=seq, prev_hash=prev_hash, hash=hash, created_at=created_at)
 
 
+def _append_params(fields: dict[str, Any], values: dict[str, Any]) -> list:
+    values = {**values, "changes": json.dumps(values["changes"])}
+    return [*canonical_pieces(fields), timezone.now(), *(values[c] for c in _APPEND_COLUMNS)]
+
+
 def _append_postgresql(fields: dict[str, Any], values: dict[str, Any]) -> tuple:
-    params = [*canonical_pieces(fields), timezone.now(), *(values[c] for c in _APPEND_COLUMNS)]
+    params = _append_params(fields, values)
     with connection.cursor() as cursor:
         cursor.execute(_APPEND_SQL, params)
         row = cursor.fetchone()
         if row is None:  # no head row yet
-            _ensure_head()
+            ensure_head()
             cursor.execute(_APPEND_SQL, params)
             row = cursor.fetchone()
     return row
@@ -296,6 +301,55 @@ def record(
     The event holds the chain's lock until the caller's transaction ends, so
     record as late in a transaction as the story allows.
     """
+    fields, values = _event(
+        action=action,
+        actor=actor,
+        target=target,
+        target_type=target_type,
+        target_id=target_id,
+        target_display=target_display,
+        changes=changes,
+        reason=reason,
+    )
+    # No savepoint: an event belongs to its caller's transaction and fails with it.
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            row = _append_postgresql(fields, values)
+        else:
+            row = _append_in_python(fields, values)
+    pk, seq, prev_hash, created_at, digest = row
+    event = AuditEvent(id=pk, seq=seq, prev_hash=prev_hash, created_at=created_at, hash=digest, **values)
+    event.actor = actor if getattr(actor, "pk", None) else None
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
+
+
+def append_statement(**kwargs) -> tuple[str, list]:
+    """The statement that appends this event on PostgreSQL, and its parameters, without sending it.
+
+    For a hot path that sends the event together with its own change and the
+    COMMIT in one round trip, so the chain's lock is never held while the
+    client is away (``moderation.services.cases.case_claim_next``). Takes the
+    arguments of ``record``; the statement returns no row when the chain has no
+    head yet (``ensure_head`` first).
+    """
+    fields, values = _event(**kwargs)
+    return _APPEND_SQL, _append_params(fields, values)
+
+
+def _event(
+    *,
+    action: str | enum.Enum,
+    actor,
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: str | int = "",
+    target_display: str | None = None,
+    changes: Mapping[str, Any] | None = None,
+    reason: str = "",
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The hashed fields of an event (less what the append fills in) and its column values."""
     from portal.roles import role_of
 
     action = str(action.value if isinstance(action, enum.Enum) else action)
@@ -324,20 +378,7 @@ def record(
     payload = _plain(dict(changes or {}))
     display = (target_display or "")[:255]
     fields["payload_digest"] = payload_digest(payload, display)
-    values = {**fields, "changes": payload, "target_display": display}
-
-    # No savepoint: an event belongs to its caller's transaction and fails with it.
-    with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            row = _append_postgresql(fields, {**values, "changes": json.dumps(payload)})
-        else:
-            row = _append_in_python(fields, values)
-    pk, seq, prev_hash, created_at, digest = row
-    event = AuditEvent(id=pk, seq=seq, prev_hash=prev_hash, created_at=created_at, hash=digest, **values)
-    event.actor = actor_obj
-    event._state.adding = False
-    event._state.db = connection.alias
-    return event
+    return fields, {**fields, "changes": payload, "target_display": display}
 
 
 def redact_payload(*, event_ids: Iterable[int]) -> int:

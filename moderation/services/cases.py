@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -178,23 +179,87 @@ def case_open_or_raise(
 # --- The queue lease -------------------------------------------------------------------
 
 
-def claimable(*, actor, now=None):
-    now = now or timezone.now()
+def claimable_statuses(actor) -> list[str]:
+    """Open cases for everyone; escalated ones only for senior moderators."""
     statuses = [Case.Status.OPEN]
     if has_role(actor, Role.SENIOR_MODERATOR) or actor.is_superuser:
         statuses.append(Case.Status.ESCALATED)
-    return Case.objects.filter(status__in=statuses).filter(
+    return [str(s) for s in statuses]
+
+
+def claimable(*, actor, now=None):
+    now = now or timezone.now()
+    return Case.objects.filter(status__in=claimable_statuses(actor)).filter(
         Q(assigned_to__isnull=True) | Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
     )
 
 
-@transaction.atomic
+# Claim next on PostgreSQL, first round trip: open a transaction and find the
+# case this moderator already holds, or else lock the most urgent claimable one
+# (skipping rows other claimers hold). ``leased`` tells the two apart;
+# ``has_head`` whether the audit chain can take the event.
+_CLAIM_PICK_SQL = """
+BEGIN;
+WITH held AS (
+    SELECT id FROM moderation_case
+     WHERE status IN %(open)s AND assigned_to_id = %(actor)s AND claimed_until > %(now)s
+     ORDER BY claimed_until LIMIT 1
+), picked AS (
+    SELECT id FROM moderation_case
+     WHERE NOT EXISTS (SELECT FROM held)
+       AND status IN %(claimable)s
+       AND (assigned_to_id IS NULL OR claimed_until IS NULL OR claimed_until <= %(now)s)
+     ORDER BY priority DESC, due_at, id
+     LIMIT 1
+       FOR UPDATE SKIP LOCKED
+)
+SELECT c.*, picked.id IS NOT NULL AS leased,
+       EXISTS (SELECT FROM portal_auditchainhead WHERE id = 1) AS has_head
+  FROM moderation_case AS c
+  LEFT JOIN picked USING (id)
+ WHERE c.id IN (SELECT id FROM held UNION ALL SELECT id FROM picked)
+"""
+# Second round trip: the audit event, the lease (only if the event was
+# appended) and the commit, in one string, so the chain's lock is held only
+# inside the server and never while this process waits for a CPU.
+#
+# The commit does not wait for the disk (synchronous_commit off for this one
+# transaction): otherwise every claimer queues behind the chain's lock for one
+# WAL flush each. A crash can lose the last fraction of a second of claims,
+# each lease together with its event (never one without the other), and the
+# chain stays whole: a later ordinary commit flushes every earlier one first.
+# A lost lease is a case back in the queue; decisions keep waiting for the disk.
+_CLAIM_LEASE_SQL = """
+WITH event AS ({append})
+UPDATE moderation_case SET assigned_to_id = %s, claimed_until = %s
+ WHERE id = %s AND EXISTS (SELECT FROM event);
+SET LOCAL synchronous_commit TO OFF;
+COMMIT
+"""
+
+
 def case_claim_next(*, actor) -> Case | None:
     """Lease the most urgent unclaimed case to ``actor`` for a few minutes.
 
-    ``skip_locked`` lets many moderators claim at once: each takes the first row
-    nobody else has locked, so no case is handed out twice.
+    A moderator who already holds a live lease gets that case back. Otherwise
+    ``skip_locked`` lets many moderators claim at once: each takes the first
+    row nobody else has locked, so no case is handed out twice.
+
+    This is the queue's one contended write (a shift starts with everyone
+    pressing "next"), and every claim appends to the audit chain, whose lock
+    serialises them. Called outside a transaction on PostgreSQL (as the
+    console's view does), a claim is two round trips and the chain's lock is
+    taken and released inside the second; otherwise it runs in a transaction.
     """
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        case = _claim_next_in_two_round_trips(actor)
+        if case is not False:
+            return case
+    with transaction.atomic():
+        return _claim_next(actor)
+
+
+def _claim_next(actor) -> Case | None:
     now = timezone.now()
     held = (
         Case.objects.filter(status__in=OPEN, assigned_to=actor, claimed_until__gt=now).order_by("claimed_until").first()
@@ -212,18 +277,53 @@ def case_claim_next(*, actor) -> Case | None:
     return _claim(case, actor=actor, now=now)
 
 
+def _claim_next_in_two_round_trips(actor) -> Case | bool | None:
+    """The PostgreSQL claim outside a transaction; ``False`` when the chain has no head yet."""
+    now = timezone.now()
+    until = now + timedelta(minutes=claim_minutes())
+    params = {
+        "open": tuple(str(s) for s in OPEN),
+        "claimable": tuple(claimable_statuses(actor)),
+        "actor": actor.pk,
+        "now": now,
+    }
+    committed = False
+    try:
+        case = next(iter(Case.objects.raw(_CLAIM_PICK_SQL, params)), None)
+        if case is None or not case.leased:
+            return case
+        if not case.has_head:
+            return False
+        before = case.assigned_to_id
+        case.assigned_to, case.claimed_until = actor, until
+        append, event_params = audit.append_statement(**_claim_event(case, actor=actor, before=before))
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM_LEASE_SQL.format(append=append), [*event_params, actor.pk, until, case.pk])
+        committed = True
+        return case
+    finally:
+        if not committed:  # nothing leased, a held case, no head, or an error: end the transaction
+            # A connection that broke has no transaction left; the request's end closes it.
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("ROLLBACK")
+
+
 def _claim(case: Case, *, actor, now) -> Case:
     before = case.assigned_to_id
     case.assigned_to = actor
     case.claimed_until = now + timedelta(minutes=claim_minutes())
     case.save(update_fields=["assigned_to", "claimed_until"])
-    audit.record(
-        action=ModerationAction.CASE_CLAIMED,
-        actor=actor,
-        target=case,
-        changes={"assigned_to": {"before": before, "after": actor.pk}, "claimed_until": case.claimed_until},
-    )
+    audit.record(**_claim_event(case, actor=actor, before=before))
     return case
+
+
+def _claim_event(case: Case, *, actor, before) -> dict:
+    return {
+        "action": ModerationAction.CASE_CLAIMED,
+        "actor": actor,
+        "target": case,
+        "changes": {"assigned_to": {"before": before, "after": actor.pk}, "claimed_until": case.claimed_until},
+    }
 
 
 @transaction.atomic
