@@ -251,7 +251,7 @@ def case_claim_next(*, actor) -> Case | None:
     console's view does), a claim is two round trips and the chain's lock is
     taken and released inside the second; otherwise it runs in a transaction.
     """
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if connection.vendor == "postgresql" and connection.get_autocommit():
         case = _claim_next_in_two_round_trips(actor)
         if case is not False:
             return case
