@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from portal import audit, services
+from portal.admin_site import ServiceRefusalMixin
 from portal.api_auth import Scope
 from portal.audit_export import EVENT_FIELDS
 from portal.models import ApiKey, AuditEvent, AuditorAccess, Notification, User
@@ -48,7 +49,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     list_display = ("name", "prefix", "scopes", "owner", "created_at", "last_used_at", "revoked_at")
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
@@ -77,6 +78,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             raise PermissionDenied
+        # A refusal (DomainError) becomes an error on this form, with nothing saved: see ServiceRefusalMixin.
         key, full = services.api_key_create(
             name=form.cleaned_data["name"],
             scopes=form.cleaned_data["scopes"],

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.forms import OTPAuthenticationFormMixin
 
 from portal import audit
+from portal.errors import DomainError
 from portal.roles import is_auditor
 
 
@@ -59,6 +60,42 @@ class AuditHistoryMixin:
         if is_auditor(request.user):
             return {}
         return super().get_actions(request)
+
+
+class ServiceRefusalMixin:
+    """Show a service's refusal while saving as an error on the form the officer sent, with nothing saved.
+
+    The admin calls services from ``save_model`` (and friends), after the form has
+    validated. When a service raises ``DomainError`` there, the exception leaves the
+    change-form view's transaction, so everything this submission wrote is rolled
+    back. The view then runs once more on the same POST, with the refusal added to
+    the form's validation (next to ``DomainError.field`` when the form has that
+    field, above the form otherwise): the form is invalid, nothing is saved, and the
+    page shows what the officer typed and why it was refused.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as refusal:
+            if request.method != "POST":
+                raise
+            request._hallmark_refusal = refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "_hallmark_refusal", None)
+        if refusal is None:
+            return form_class
+
+        class RefusedForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                self.add_error(refusal.field if refusal.field in self.fields else None, refusal.message)
+                return cleaned
+
+        return RefusedForm
 
 
 class HallmarkAdminSite(admin.AdminSite):

@@ -21,6 +21,13 @@ def api_key_create(*, name: str, scopes: list[str], actor, owner: User | None = 
         raise DomainError(f"Unknown scope(s): {', '.join(unknown)}. Known: {', '.join(api_auth.Scope.ALL)}.")
     if not scopes:
         raise DomainError("An API key needs at least one scope.", code="invalid")
+    if owner is not None and not owner.is_active:
+        # api_auth refuses a key whose owner is deactivated: such a key would be dead on arrival.
+        raise DomainError(
+            f"{owner.get_username()} is deactivated; a key they own would be refused from the start.",
+            code="invalid",
+            field="owner",
+        )
     full, prefix, digest = api_auth.generate()
     key = ApiKey.objects.create(
         name=name,

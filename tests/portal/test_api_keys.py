@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from portal import audit, services
 from portal.api_auth import Scope
+from portal.errors import DomainError
 from portal.models import ApiKey, AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +110,46 @@ def test_console_creates_a_key_shown_once_and_revokes_it(client):
     assert key.revoked_at is not None
     assert client.get(reverse("api:me"), **_auth(full)).status_code == 401
     assert AuditEvent.objects.filter(action="portal.api_key.revoked", actor=admin_user).exists()
+
+
+def test_a_key_for_a_deactivated_owner_is_refused():
+    from tests.factories import UserFactory
+
+    gone = UserFactory(is_active=False)
+    with pytest.raises(DomainError, match="deactivated") as refused:
+        services.api_key_create(name="old auditor", scopes=[Scope.AUDIT_READ], actor=None, owner=gone)
+    assert refused.value.field == "owner"
+    assert not ApiKey.objects.exists()
+
+
+def test_console_shows_a_refused_key_on_the_form_and_saves_nothing(client):
+    from django.contrib.admin.models import LogEntry
+
+    from tests.factories import UserFactory
+    from tests.helpers import login_staff
+
+    # given an officer in the console, and a deactivated account to own the key
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    login_staff(client, admin_user)
+    gone = UserFactory(is_active=False)
+    events = AuditEvent.objects.count()
+
+    # when the form is valid but the service refuses the owner
+    response = client.post(
+        reverse("admin:portal_apikey_add"),
+        {"name": "old auditor", "scopes": [Scope.AUDIT_READ], "owner": gone.pk},
+    )
+
+    # then the add page comes back with the service's reason next to the owner field
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["owner"] == [f"{gone.username} is deactivated; a key they own would be refused from the start."]
+    assert form["name"].value() == "old auditor"
+    # and nothing was written: no key, no audit event, no console log entry, no key shown
+    assert not ApiKey.objects.exists()
+    assert AuditEvent.objects.count() == events
+    assert not LogEntry.objects.exists()
+    assert not [m for m in response.context["messages"] if "Copy this key" in str(m)]
 
 
 @pytest.mark.parametrize("actor", ["99999999999999999999999", "-1", "abc", "1.5"])
