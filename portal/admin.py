@@ -9,12 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from portal import audit, services
+from portal import services
 from portal.admin_site import ServiceRefusalMixin
 from portal.api_auth import Scope
 from portal.audit_export import EVENT_FIELDS
 from portal.models import ApiKey, AuditEvent, AuditorAccess, Notification, User
-from portal.roles import Role, has_role
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -153,36 +152,39 @@ class AuditorAccessForm(forms.ModelForm):
         model = AuditorAccess
         fields = ("user", "firm", "starts_at", "ends_at")
 
-    def clean_user(self):
-        user = self.cleaned_data["user"]
-        if not has_role(user, Role.AUDITOR):
-            raise forms.ValidationError(_("Give this user the auditor role first; only auditors get an access window."))
-        return user
-
     def clean(self):
         cleaned = super().clean()
-        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if starts and ends and ends <= starts:
-            self.add_error("ends_at", _("The window must end after it starts."))
+        # The rules are the service's; asking here puts each message next to its field.
+        user = self.instance.user if self.instance.pk else cleaned.get("user")
+        problems = services.auditor_access_problems(
+            user=user,
+            firm=cleaned.get("firm") or "",
+            starts_at=cleaned.get("starts_at"),
+            ends_at=cleaned.get("ends_at"),
+        )
+        for field, message in problems.items():
+            if field not in self.errors:
+                self.add_error(field if field in self.fields else None, message)
         return cleaned
 
 
 @admin.register(AuditorAccess)
-class AuditorAccessAdmin(admin.ModelAdmin):
+class AuditorAccessAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     form = AuditorAccessForm
     list_display = ("user", "firm", "starts_at", "ends_at")
     search_fields = ("user__username", "firm")
     autocomplete_fields = ("user",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # A window belongs to one auditor: handing it to someone else would end the first
+        # auditor's access without an event on their account. Give the other person their own.
+        return ("user",) if obj is not None else ()
+
     def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            obj.save()
-            audit.record(
-                action=audit.PortalAction.AUDITOR_WINDOW_SET,
-                actor=request.user,
-                target=obj.user,
-                changes={k: form.cleaned_data.get(k) for k in form.changed_data},
-            )
+        access = services.auditor_access_set(
+            user=obj.user, firm=obj.firm, starts_at=obj.starts_at, ends_at=obj.ends_at, actor=request.user
+        )
+        obj.pk = access.pk
 
     def has_delete_permission(self, request, obj=None):
         return False

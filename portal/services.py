@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal import api_auth, audit
 from portal.errors import DomainError
 from portal.models import ApiKey, AuditorAccess, User
+from portal.roles import Role, has_role
 
 
 @transaction.atomic
@@ -100,6 +104,53 @@ def user_roles_changed(*, user: User, before: set[str], after: set[str], actor) 
         target=user,
         changes={"roles": {"before": sorted(before), "after": sorted(after)}},
     )
+
+
+_AUDITED_WINDOW_FIELDS = ("firm", "starts_at", "ends_at")
+
+
+def auditor_access_problems(
+    *, user: User | None, firm: str, starts_at: datetime | None, ends_at: datetime | None
+) -> dict[str, str]:
+    """What stops this access window from being set, by field name; empty when nothing does.
+
+    ``auditor_access_set`` refuses on any of these. The console form asks first so that
+    each message sits next to its field, ahead of the model's own check of the window's
+    order (whose message names a database constraint, not the problem). Missing values
+    are left to the form's required fields.
+    """
+    problems: dict[str, str] = {}
+    if user is not None and not has_role(user, Role.AUDITOR):
+        problems["user"] = _("Give this user the auditor role first; only auditors get an access window.")
+    if not firm.strip():
+        problems["firm"] = _("Name the auditing firm the auditor works for.")
+    if starts_at and ends_at and ends_at <= starts_at:
+        problems["ends_at"] = _("The window must end after it starts.")
+    return problems
+
+
+@transaction.atomic
+def auditor_access_set(*, user: User, firm: str, starts_at: datetime, ends_at: datetime, actor) -> AuditorAccess:
+    """Give an auditor their access window, or move it. One window per auditor.
+
+    The console lets auditors in only inside the window, and ``auditors_expire``
+    deactivates them when it ends. The event targets the auditor's account, where
+    their log-ins and expiry are recorded too.
+    """
+    problems = auditor_access_problems(user=user, firm=firm, starts_at=starts_at, ends_at=ends_at)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise DomainError(message, code="invalid", field=field)
+    access = AuditorAccess.objects.select_for_update().filter(user=user).first()
+    before = {f: getattr(access, f) for f in _AUDITED_WINDOW_FIELDS} if access else {}
+    access = access or AuditorAccess(user=user)
+    access.firm, access.starts_at, access.ends_at = firm.strip(), starts_at, ends_at
+    changes = audit.diff(before, {f: getattr(access, f) for f in _AUDITED_WINDOW_FIELDS})
+    if not changes:
+        return access
+    access.save()
+    audit.record(action=audit.PortalAction.AUDITOR_WINDOW_SET, actor=actor, target=user, changes=changes)
+    return access
 
 
 def auditors_expire(*, now=None) -> int:
