@@ -58,5 +58,7 @@ class OnboardingAction(enum.StrEnum):
     RECERTIFICATION_OPENED = "seller.recertification.opened"
     RECERTIFICATION_REMINDED = "seller.recertification.reminded"
     RECERTIFICATION_STARTED = "seller.recertification.started"
+    RECERTIFICATION_SUBMITTED = "seller.recertification.submitted"
+    RECERTIFICATION_REOPENED = "seller.recertification.reopened"
     RECERTIFICATION_COMPLETED = "seller.recertification.completed"
     RECERTIFICATION_LAPSED = "seller.recertification.lapsed"

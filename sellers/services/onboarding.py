@@ -348,25 +348,36 @@ def application_submit(*, application: Application, actor) -> Application:
     application.decision_due_at = now + timedelta(days=DECISION_DAYS)
     application.changes_due_at = None
     application.save(update_fields=["status", "snapshot", "submitted_at", "decision_due_at", "changes_due_at"])
+    reopened_checks = []
     for requirement in Req.values:
         check, created = ApplicationCheck.objects.get_or_create(application=application, requirement=requirement)
         if not created and check.status == ApplicationCheck.Status.FAILED:
             # The seller answered a failed check: it needs a fresh look.
             check.status = ApplicationCheck.Status.PENDING
             check.save(update_fields=["status"])
-    if application.kind == Application.Kind.RECERTIFICATION:
-        Recertification.objects.filter(application=application, status=Recertification.Status.OPEN).update(
-            status=Recertification.Status.SUBMITTED
-        )
+            reopened_checks.append(requirement)
     from sellers.tasks.onboarding import run_kyb_providers
 
     enqueue_on_commit(run_kyb_providers, application_id=application.pk)
-    audit.record(
-        action=OnboardingAction.APPLICATION_SUBMITTED,
-        actor=actor,
-        target=application,
-        changes={"status": {"before": before, "after": A.SUBMITTED}},
-    )
+    changes = {"status": {"before": before, "after": A.SUBMITTED}}
+    if reopened_checks:
+        # Checks are the application's rows; their reset belongs on the application's event.
+        changes["checks"] = {
+            requirement: {"before": ApplicationCheck.Status.FAILED, "after": ApplicationCheck.Status.PENDING}
+            for requirement in reopened_checks
+        }
+    audit.record(action=OnboardingAction.APPLICATION_SUBMITTED, actor=actor, target=application, changes=changes)
+    if application.kind == Application.Kind.RECERTIFICATION:
+        # A lapsed recertification stays lapsed (the seller suspended) until the answer is approved.
+        for recert in Recertification.objects.select_for_update().filter(
+            application=application, status=Recertification.Status.OPEN
+        ):
+            _recertification_set_status(
+                recert,
+                status=Recertification.Status.SUBMITTED,
+                action=OnboardingAction.RECERTIFICATION_SUBMITTED,
+                actor=actor,
+            )
     _notify_seller(
         application.seller,
         kind="sellers.application.submitted",
@@ -535,10 +546,14 @@ def application_approve(*, application: Application, actor, note: str = "") -> A
         recert = Recertification.objects.select_for_update().filter(application=application).first()
         if recert is not None:
             lapsed = recert.status == Recertification.Status.LAPSED
-            recert.status = Recertification.Status.COMPLETED
             recert.completed_at = now
-            recert.save(update_fields=["status", "completed_at"])
-            audit.record(action=OnboardingAction.RECERTIFICATION_COMPLETED, actor=actor, target=recert)
+            _recertification_set_status(
+                recert,
+                status=Recertification.Status.COMPLETED,
+                action=OnboardingAction.RECERTIFICATION_COMPLETED,
+                actor=actor,
+                also=("completed_at",),
+            )
             seller.refresh_from_db()
             if lapsed and seller.status == Seller.Status.SUSPENDED:
                 seller_reinstate(seller=seller, actor=actor, reason=_("Recertification approved."))
@@ -565,12 +580,6 @@ def application_reject(*, application: Application, actor, reason: str) -> Appli
     application.decided_by = actor
     application.decision_reason = reason.strip()
     application.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
-    if application.kind == Application.Kind.RECERTIFICATION:
-        # A refused recertification is no answer: the due date (and the suspension after it) still stands.
-        Recertification.objects.filter(application=application, status=Recertification.Status.SUBMITTED).update(
-            status=Recertification.Status.OPEN, application=None
-        )
-        Recertification.objects.filter(application=application).update(application=None)
     audit.record(
         action=OnboardingAction.APPLICATION_REJECTED,
         actor=actor,
@@ -578,6 +587,8 @@ def application_reject(*, application: Application, actor, reason: str) -> Appli
         changes={"status": {"before": before, "after": A.REJECTED}},
         reason=application.decision_reason,
     )
+    # A refused recertification is no answer: the due date (and the suspension after it) still stands.
+    _recertifications_hand_back(application=application, actor=actor, reason="its application was rejected")
     _notify_seller(
         application.seller,
         kind="sellers.application.rejected",
@@ -605,6 +616,58 @@ def _open_recertification(*, seller: Seller, due_on: date) -> Recertification:
     recert = Recertification.objects.create(seller=seller, due_on=due_on)
     audit.record(action=OnboardingAction.RECERTIFICATION_OPENED, actor=None, target=recert, changes={"due_on": due_on})
     return recert
+
+
+def _recertification_set_status(
+    recert: Recertification,
+    *,
+    status: str,
+    action: OnboardingAction,
+    actor,
+    also: tuple[str, ...] = (),
+    reason: str = "",
+) -> None:
+    """Move a (locked) recertification to ``status`` and record it on the recertification itself.
+
+    ``also`` names other fields the caller has already set on ``recert`` and wants saved
+    with the status. Call it inside the service's transaction, so the change and its
+    event commit together; the application's own event stays with the application.
+    """
+    before = recert.status
+    recert.status = status
+    recert.save(update_fields=["status", *also])
+    audit.record(
+        action=action,
+        actor=actor,
+        target=recert,
+        changes={"status": {"before": before, "after": status}},
+        reason=reason,
+    )
+
+
+def _recertifications_hand_back(*, application: Application, actor, reason: str) -> None:
+    """The application answering a recertification was refused or withdrawn: hand the recertification back.
+
+    It no longer points at the application, and a submitted one is due again (open); a
+    lapsed one stays lapsed, so the seller stays suspended until a new answer is approved.
+    Each recertification gets its own event, after the application's.
+    """
+    for recert in Recertification.objects.select_for_update().filter(application=application):
+        before = recert.status
+        if recert.status == Recertification.Status.SUBMITTED:
+            recert.status = Recertification.Status.OPEN
+        recert.application = None
+        recert.save(update_fields=["status", "application"])
+        audit.record(
+            action=OnboardingAction.RECERTIFICATION_REOPENED,
+            actor=actor,
+            target=recert,
+            changes={
+                "status": {"before": before, "after": recert.status},
+                "application": {"before": application.pk, "after": None},
+            },
+            reason=reason,
+        )
 
 
 def recertification_window_open(recert: Recertification, *, today: date | None = None) -> bool:
@@ -675,10 +738,14 @@ def recertification_process(*, recertification_id: int, today: date | None = Non
         return recert
     days_left = (recert.due_on - today).days
     if days_left < -SUSPEND_AFTER_DAYS:
-        recert.status = Recertification.Status.LAPSED
         recert.suspended_at = timezone.now()
-        recert.save(update_fields=["status", "suspended_at"])
-        audit.record(action=OnboardingAction.RECERTIFICATION_LAPSED, actor=None, target=recert)
+        _recertification_set_status(
+            recert,
+            status=Recertification.Status.LAPSED,
+            action=OnboardingAction.RECERTIFICATION_LAPSED,
+            actor=None,
+            also=("suspended_at",),
+        )
         reason = _(
             "Your yearly recertification was due on %(date)s and has not been submitted. Selling is suspended "
             "until you submit it at %(url)s and it is approved."
@@ -712,13 +779,13 @@ def _lapse_if_changes_unanswered(recert: Recertification, *, today: date) -> Rec
         or timezone.localdate(application.changes_due_at) >= today
     ):
         return recert
-    recert.status = Recertification.Status.LAPSED
     recert.suspended_at = timezone.now()
-    recert.save(update_fields=["status", "suspended_at"])
-    audit.record(
+    _recertification_set_status(
+        recert,
+        status=Recertification.Status.LAPSED,
         action=OnboardingAction.RECERTIFICATION_LAPSED,
         actor=None,
-        target=recert,
+        also=("suspended_at",),
         reason="changes requested and not answered by their deadline",
     )
     reason = _(
@@ -838,10 +905,6 @@ def application_withdraw(*, application: Application, actor, reason: str = "") -
     application.decided_at = timezone.now()
     application.decision_reason = reason.strip()
     application.save(update_fields=["status", "decided_at", "decision_reason"])
-    Recertification.objects.filter(application=application, status=Recertification.Status.SUBMITTED).update(
-        status=Recertification.Status.OPEN, application=None
-    )
-    Recertification.objects.filter(application=application).update(application=None)
     audit.record(
         action=OnboardingAction.APPLICATION_WITHDRAWN,
         actor=actor,
@@ -849,6 +912,7 @@ def application_withdraw(*, application: Application, actor, reason: str = "") -
         changes={"status": {"before": before, "after": A.WITHDRAWN}},
         reason=application.decision_reason,
     )
+    _recertifications_hand_back(application=application, actor=actor, reason="its application was withdrawn")
     if application.kind == Application.Kind.INITIAL:
         Application.objects.create(seller=application.seller, data=application.data)
     return application

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import json
+import subprocess
+import sys
+import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -18,6 +24,8 @@ from tests.sellers.factories import seller_with_member
 from tests.sellers.onboarding_helpers import complete_application
 
 pytestmark = pytest.mark.django_db
+
+Req = ApplicationCheck.Requirement
 
 
 @pytest.fixture
@@ -184,3 +192,186 @@ def test_changes_requested_on_a_recertification_and_left_unanswered_suspend(
     assert seller.status == Seller.Status.SUSPENDED
     assert "did not receive them" in seller.status_reason
     assert any("recertification changes not received" in m.subject for m in mail.outbox)
+
+
+# --- each change of a recertification is an event on the recertification ---------------------------
+
+
+def _recert_events(recert, action):
+    return list(
+        AuditEvent.objects.filter(target_type="sellers.recertification", target_id=str(recert.pk), action=action)
+    )
+
+
+def _submit_recertification(seller, user, capture):
+    recert = Recertification.objects.get(seller=seller)
+    Recertification.objects.filter(pk=recert.pk).update(due_on=timezone.localdate() + timedelta(days=5))
+    application = services.recertification_start(seller=seller, actor=user)
+    application = services.application_certify(application=application, actor=user)
+    with capture(execute=True):
+        application = services.application_submit(application=application, actor=user)
+    recert.refresh_from_db()
+    return recert, application
+
+
+def test_submitting_is_recorded_on_the_recertification_and_the_application(
+    approved, django_capture_on_commit_callbacks
+):
+    seller, user, _officer = approved
+
+    recert, application = _submit_recertification(seller, user, django_capture_on_commit_callbacks)
+
+    assert recert.status == Recertification.Status.SUBMITTED
+    [event] = _recert_events(recert, "seller.recertification.submitted")
+    assert event.actor == user
+    assert event.changes == {"status": {"before": "open", "after": "submitted"}}
+    submitted = AuditEvent.objects.get(
+        action="seller.application.submitted", target_type="sellers.application", target_id=str(application.pk)
+    )
+    assert submitted.seq < event.seq
+
+
+@pytest.mark.parametrize("decision", ["reject", "withdraw"])
+def test_a_refused_or_withdrawn_answer_reopens_the_recertification_with_its_own_event(
+    approved, django_capture_on_commit_callbacks, decision
+):
+    seller, user, officer = approved
+    recert, application = _submit_recertification(seller, user, django_capture_on_commit_callbacks)
+
+    if decision == "reject":
+        services.application_reject(application=application, actor=officer, reason="The company was dissolved.")
+        actor, application_action = officer, "seller.application.rejected"
+    else:
+        services.application_withdraw(application=application, actor=user)
+        actor, application_action = user, "seller.application.withdrawn"
+
+    recert.refresh_from_db()
+    assert recert.status == Recertification.Status.OPEN and recert.application_id is None
+    [event] = _recert_events(recert, "seller.recertification.reopened")
+    assert event.actor == actor
+    assert event.changes == {
+        "status": {"before": "submitted", "after": "open"},
+        "application": {"before": application.pk, "after": None},
+    }
+    assert AuditEvent.objects.filter(action=application_action, target_id=str(application.pk)).exists()
+
+
+def test_a_withdrawn_answer_to_a_lapsed_recertification_keeps_it_lapsed_and_says_so(
+    approved, django_capture_on_commit_callbacks
+):
+    seller, user, _officer = approved
+    recert = Recertification.objects.get(seller=seller)
+    _sweep(recert.due_on + timedelta(days=11), django_capture_on_commit_callbacks)
+    application = services.recertification_start(seller=seller, actor=user)
+    application = services.application_certify(application=application, actor=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        application = services.application_submit(application=application, actor=user)
+    recert.refresh_from_db()
+    assert recert.status == Recertification.Status.LAPSED  # still suspended until approved
+    assert _recert_events(recert, "seller.recertification.submitted") == []
+
+    services.application_withdraw(application=application, actor=user)
+
+    recert.refresh_from_db()
+    assert recert.status == Recertification.Status.LAPSED and recert.application_id is None
+    [event] = _recert_events(recert, "seller.recertification.reopened")
+    assert event.changes == {
+        "status": {"before": "lapsed", "after": "lapsed"},
+        "application": {"before": application.pk, "after": None},
+    }
+
+
+def test_lapsing_records_the_status_it_lapsed_from(approved, django_capture_on_commit_callbacks):
+    seller, _user, _officer = approved
+    recert = Recertification.objects.get(seller=seller)
+
+    _sweep(recert.due_on + timedelta(days=11), django_capture_on_commit_callbacks)
+
+    [event] = _recert_events(recert, "seller.recertification.lapsed")
+    assert event.actor is None
+    assert event.changes == {"status": {"before": "open", "after": "lapsed"}}
+
+
+def test_lapsing_with_changes_unanswered_records_it_lapsed_from_submitted(approved, django_capture_on_commit_callbacks):
+    seller, user, officer = approved
+    recert, application = _submit_recertification(seller, user, django_capture_on_commit_callbacks)
+    services.application_assign(application=application, actor=officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_request_changes(application=application, message="Upload a proof.", actor=officer)
+    application.refresh_from_db()
+
+    _sweep(timezone.localdate(application.changes_due_at) + timedelta(days=1), django_capture_on_commit_callbacks)
+
+    [event] = _recert_events(recert, "seller.recertification.lapsed")
+    assert event.changes == {"status": {"before": "submitted", "after": "lapsed"}}
+    assert event.reason == "changes requested and not answered by their deadline"
+
+
+def test_completion_records_the_status_it_completed_from(approved, django_capture_on_commit_callbacks):
+    seller, user, officer = approved
+    recert, application = _submit_recertification(seller, user, django_capture_on_commit_callbacks)
+    services.application_assign(application=application, actor=officer)
+    for requirement in ApplicationCheck.Requirement.values:
+        services.application_check(application=application, requirement=requirement, status="verified", actor=officer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_approve(application=application, actor=officer)
+
+    [event] = _recert_events(recert, "seller.recertification.completed")
+    assert event.actor == officer
+    assert event.changes == {"status": {"before": "submitted", "after": "completed"}}
+    assert AuditEvent.objects.filter(action="seller.application.approved", target_id=str(application.pk)).exists()
+
+
+def test_a_resubmission_names_the_failed_checks_it_reopens(approved, django_capture_on_commit_callbacks):
+    seller, user, officer = approved
+    _recert, application = _submit_recertification(seller, user, django_capture_on_commit_callbacks)
+    services.application_assign(application=application, actor=officer)
+    services.application_check(
+        application=application, requirement=Req.TAX_ID, status="failed", note="Unreadable.", actor=officer
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_request_changes(
+            application=application, message="Upload a readable tax id.", actor=officer
+        )
+        services.application_submit(application=application, actor=user)
+
+    assert ApplicationCheck.objects.get(application=application, requirement=Req.TAX_ID).status == "pending"
+    resubmitted = AuditEvent.objects.filter(
+        action="seller.application.submitted", target_id=str(application.pk)
+    ).latest("seq")
+    assert resubmitted.changes == {
+        "status": {"before": "changes_requested", "after": "submitted"},
+        "checks": {Req.TAX_ID: {"before": "failed", "after": "pending"}},
+    }
+
+
+def test_audit_views_list_the_recertification_events(client, tmp_path, approved, django_capture_on_commit_callbacks):
+    from tests.helpers import login_staff
+    from tests.portal.audit_seed import auditor
+
+    seller, user, officer = approved
+    recert, application = _submit_recertification(seller, user, django_capture_on_commit_callbacks)
+    services.application_reject(application=application, actor=officer, reason="The company was dissolved.")
+    login_staff(client, auditor())
+    wanted = {"seller.recertification.submitted", "seller.recertification.reopened"}
+
+    timeline = client.get(reverse("admin:audit_timeline", args=["sellers.recertification", recert.pk]))
+    assert timeline.status_code == 200
+    assert wanted <= {e.action for e in timeline.context["events"]}
+    seller_timeline = client.get(reverse("admin:audit_timeline", args=["sellers.seller", seller.pk]))
+    assert wanted <= {e.action for e in seller_timeline.context["events"]}
+    explorer = client.get(reverse("admin:audit_explorer"), {"action": "seller.recertification.reopened"})
+    assert explorer.status_code == 200
+    assert [e.target_id for e in explorer.context["events"]] == [str(recert.pk)]
+    pack = client.get(reverse("admin:audit_evidence", args=["sellers.seller", seller.pk]))
+    assert pack.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(pack.content)) as archive:
+        jsonl = archive.read("timeline.jsonl")
+    lines = [json.loads(line) for line in jsonl.splitlines()]
+    assert wanted <= {line["action"] for line in lines if line["record"] == "event"}
+    # and the pack's events, the new ones included, verify with the auditor's own script
+    (tmp_path / "timeline.jsonl").write_bytes(jsonl)
+    script = Path(__file__).resolve().parents[2] / "tools" / "verify_audit_export.py"
+    result = subprocess.run([sys.executable, "-I", str(script), str(tmp_path / "timeline.jsonl")], capture_output=True)
+    assert result.returncode == 0, result.stderr
