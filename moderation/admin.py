@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import models, transaction
+from django.db import models
 from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,7 +18,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from moderation import selectors
-from moderation.audit_actions import ModerationAction
 from moderation.forms import BulkDecideForm, DecideForm
 from moderation.models import Appeal, Case, Decision, Listing, ListingImage, Notice, Notifier, Policy, Strike
 from moderation.models.decisions import Action
@@ -26,7 +25,7 @@ from moderation.services import appeals as appeal_services
 from moderation.services import cases as case_services
 from moderation.services import decisions as decision_services
 from moderation.services import notifiers as notifier_services
-from portal import audit
+from moderation.services import policies as policy_services
 from portal.errors import DomainError
 from portal.roles import is_auditor
 
@@ -585,19 +584,18 @@ class PolicyForm(forms.ModelForm):
     class Meta:
         formfield_callback = _https_urls
         model = Policy
-        fields = (
-            "code",
-            "title",
-            "ground",
-            "reference",
-            "reference_url",
-            "statement_template",
-            "default_action",
-            "strike_points",
-            "dsa_category",
-            "dsa_keywords",
-            "active",
+        fields = policy_services.EDITABLE_FIELDS
+
+    def clean(self):
+        data = super().clean()
+        # The service's own rules, shown next to their fields before anything is saved.
+        errors = policy_services.policy_errors(
+            statement_template=data.get("statement_template", ""), dsa_keywords=data.get("dsa_keywords", [])
         )
+        for field, message in errors.items():
+            if field not in self.errors:
+                self.add_error(field, message)
+        return data
 
 
 @admin.register(Policy)
@@ -610,15 +608,19 @@ class PolicyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # decisions refer to policies; retire one with "active" instead
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            # Only a refusal the form could not foresee gets here (the form runs policy_errors);
+            # the admin's transaction has rolled back, so nothing was saved.
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            obj.save()
-            audit.record(
-                action=ModerationAction.POLICY_SAVED,
-                actor=request.user,
-                target=obj,
-                changes={k: form.cleaned_data.get(k) for k in form.changed_data},
-            )
+        values = {field: form.cleaned_data[field] for field in policy_services.EDITABLE_FIELDS}
+        saved = policy_services.policy_save(actor=request.user, values=values, policy=obj if change else None)
+        obj.pk = saved.pk
 
 
 @admin.register(Decision)

@@ -8,4 +8,5 @@
 - appeals.py    appeals, decided by a senior moderator other than the first decider
 - strikes.py    strike points, thresholds (DSA Art. 23)
 - notifiers.py  notifier reputation and standing
+- policies.py   policies (the rules decisions apply), kept by senior moderators
 """
