@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from moderation.models import Decision, Strike
@@ -19,8 +19,18 @@ def decisions_for_seller(seller) -> QuerySet[Decision]:
     )
 
 
-def live_strikes(seller) -> QuerySet[Strike]:
-    return Strike.objects.filter(seller=seller, voided_at__isnull=True, expires_at__gt=timezone.now())
+def live_strikes(seller, *, now=None) -> QuerySet[Strike]:
+    """The strikes that count against a seller: not voided, not yet expired (180 days, DESIGN.md).
+
+    The one definition of "live": the seller's pages, the case screen, case
+    scoring, the strike thresholds and new-listing restrictions all read it.
+    ``seller`` may be a Seller, its id, or a subquery yielding the id.
+    """
+    return Strike.objects.filter(seller=seller, voided_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+def live_strike_points(seller, *, now=None) -> int:
+    return live_strikes(seller, now=now).aggregate(points=Sum("points"))["points"] or 0
 
 
 def seller_history(*, seller, brand=None) -> dict:

@@ -5,10 +5,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Q, Subquery, Sum
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from moderation import selectors
 from moderation.audit_actions import ModerationAction
 from moderation.models import Case, CaseNote, Listing, Notice, Notifier, Reason
 from moderation.services import scoring
@@ -28,15 +29,6 @@ def _locked(case: Case) -> Case:
 
 
 # --- Scoring ------------------------------------------------------------------------
-
-
-def live_strike_points(seller_id, *, now=None) -> int:
-    """The seller's unexpired, unvoided strike points (``seller_id`` may be a subquery)."""
-    from moderation.models import Strike
-
-    now = now or timezone.now()
-    rows = Strike.objects.filter(seller_id=seller_id, voided_at__isnull=True, expires_at__gt=now)
-    return rows.aggregate(points=Sum("points"))["points"] or 0
 
 
 def facts_for(case: Case) -> scoring.Facts:
@@ -77,7 +69,7 @@ def facts_for(case: Case) -> scoring.Facts:
         price_ratio=findings.get("price_ratio"),
         counterfeit_image_matches=len(findings.get("image_counterfeit", [])),
         brand_image_matches=len(findings.get("image_brand", [])),
-        live_strike_points=live_strike_points(seller),
+        live_strike_points=selectors.live_strike_points(seller),
         overdue=case.is_open and case.due_at < timezone.now(),
     )
 

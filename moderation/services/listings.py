@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from moderation import selectors
 from moderation.audit_actions import ModerationAction
 from moderation.models import Listing, ListingImage
 from portal import audit, fingerprints
@@ -37,7 +38,6 @@ def restrict_new_listings_at() -> int:
 def listing_upsert(*, external_id: str, data: dict, actor, via: str = "") -> tuple[Listing, bool]:
     """Create or update one listing from the marketplace. Idempotent: the same data twice changes nothing."""
     from moderation.services import detection
-    from moderation.services.cases import live_strike_points
 
     now = timezone.now()
     listing = Listing.objects.select_for_update().filter(external_id=external_id).first()
@@ -50,7 +50,7 @@ def listing_upsert(*, external_id: str, data: dict, actor, via: str = "") -> tup
         except IntegrityError:
             listing = Listing.objects.select_for_update().get(external_id=external_id)
     if created:
-        points = live_strike_points(listing.seller_id)
+        points = selectors.live_strike_points(listing.seller_id)
         if points >= restrict_new_listings_at():
             listing.status = Listing.Status.RESTRICTED
             listing.restricted_by = "strikes"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from moderation.audit_actions import ModerationAction
 from moderation.models import Decision, Strike
 from moderation.models.decisions import STRIKE_LIFETIME
-from moderation.services.cases import live_strike_points
+from moderation.selectors import live_strike_points
 from portal import audit
 from portal.models import AuditEvent
 from portal.notifications import notify

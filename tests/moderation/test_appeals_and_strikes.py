@@ -10,8 +10,9 @@ from django.utils import timezone
 from moderation.audit_actions import ModerationAction
 from moderation.models import Appeal, Case, Decision, Listing, Strike
 from moderation.models.decisions import Action
+from moderation.selectors import live_strike_points, live_strikes
 from moderation.services.appeals import appeal_decide, appeal_submit
-from moderation.services.cases import live_strike_points
+from moderation.services.cases import facts_for
 from moderation.services.decisions import case_decide
 from moderation.services.listings import listing_upsert
 from portal.errors import DomainError, InvalidTransition, PermissionDeniedError
@@ -169,3 +170,24 @@ def test_termination_is_proposed_to_seniors_at_48_points():
         action=ModerationAction.STRIKE_TERMINATION_PROPOSED, target_id=str(seller.pk)
     ).exists()
     assert Seller.objects.get(pk=seller.pk).status != Seller.Status.TERMINATED  # a senior decides, not the counter
+
+
+def test_one_definition_of_live_strikes_serves_the_seller_pages_and_case_scoring():
+    seller, _member = seller_with_member()
+    mod = staff(Role.MODERATOR)
+    live = _remove(seller, 5, mod)
+    expired = _remove(seller, 7, mod)
+    voided = _remove(seller, 11, mod)
+    Strike.objects.filter(decision=expired).update(expires_at=timezone.now() - timedelta(seconds=1))
+    Strike.objects.filter(decision=voided).update(voided_at=timezone.now())
+
+    # what the seller's pages and the case screen list, and what thresholds and scoring add up
+    assert [s.decision_id for s in live_strikes(seller)] == [live.pk]
+    assert live_strike_points(seller) == live_strike_points(seller.pk) == 5
+    case = Case.objects.get(pk=CaseFactory(listing=ListingFactory(seller=seller)).pk)  # seller read by subquery
+    assert facts_for(case).live_strike_points == 5
+
+    # a strike stops counting at the moment it expires, for every caller
+    expires_at = Strike.objects.get(decision=live).expires_at
+    assert live_strike_points(seller, now=expires_at - timedelta(seconds=1)) == 5
+    assert not live_strikes(seller, now=expires_at).exists()
