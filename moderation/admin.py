@@ -26,6 +26,7 @@ from moderation.services import cases as case_services
 from moderation.services import decisions as decision_services
 from moderation.services import notifiers as notifier_services
 from moderation.services import policies as policy_services
+from portal import evidence
 from portal.errors import DomainError
 from portal.roles import is_auditor
 
@@ -160,24 +161,8 @@ class QueueFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _case_events(case: Case, decisions) -> list:
-    """The case's own events and those of its listing, notices, decisions and appeals, in chain order."""
-    from django.db.models import Q
-
-    from portal.models import AuditEvent
-
-    related = {
-        "moderation.case": [case.pk],
-        "moderation.listing": [case.listing_id],
-        "moderation.notice": list(case.notices.values_list("pk", flat=True)),
-        "moderation.decision": [d.pk for d in decisions],
-        "moderation.appeal": [a.pk for d in decisions for a in d.appeals.all()],
-    }
-    query = Q()
-    for target_type, ids in related.items():
-        if ids:
-            query |= Q(target_type=target_type, target_id__in=[str(i) for i in ids])
-    return list(AuditEvent.objects.filter(query).order_by("seq")[:300])
+# The case screen shows this many audit events, oldest first; past it, a link opens the full timeline.
+CASE_EVENTS_SHOWN = 300
 
 
 def _matched_listing_ids(case: Case) -> list[int]:
@@ -461,6 +446,9 @@ class CaseAdmin(NoCountAdmin):
         listing = case.listing
         decisions = list(case.decisions.select_related("policy", "decided_by").prefetch_related("appeals"))
         pending_appeals = [a for d in decisions for a in d.appeals.all() if a.status == Appeal.Status.PENDING]
+        # The same timeline as the audit pages and the evidence pack: the case, its listing,
+        # notices, decisions, appeals and strikes (moderation/evidence.py says which).
+        events = list(evidence.timeline("moderation.case", str(case.pk), case)[: CASE_EVENTS_SHOWN + 1])
         now = timezone.now()
         context = {
             **self.admin_site.each_context(request),
@@ -480,7 +468,8 @@ class CaseAdmin(NoCountAdmin):
             "notices": list(case.notices.select_related("notifier").order_by("received_at")),
             "history": selectors.seller_history(seller=listing.seller, brand=listing.brand),
             "notes": list(case.notes.select_related("author")),
-            "events": _case_events(case, decisions),
+            "events": events[:CASE_EVENTS_SHOWN],
+            "events_truncated": len(events) > CASE_EVENTS_SHOWN,
             "decisions": decisions,
             "pending_appeals": pending_appeals,
             "held_by_me": case.assigned_to_id == request.user.pk and case.claimed_until and case.claimed_until > now,

@@ -9,11 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from moderation import admin as moderation_admin
 from moderation.admin import CaseAdmin
-from moderation.models import Appeal, Case, Decision, Listing
+from moderation.models import Appeal, Case, Decision, Listing, Strike
 from moderation.models.decisions import Action
-from moderation.services.appeals import appeal_submit
+from moderation.services.appeals import appeal_decide, appeal_submit
 from moderation.services.decisions import case_decide
+from portal import evidence
 from portal.models import AuditorAccess
 from portal.roles import Role
 from tests.factories import staff
@@ -225,3 +227,33 @@ def test_queue_filters_by_typed_seller_and_brand_without_listing_them_all(client
     page = client.get(url).content.decode()
     assert 'name="seller"' in page and 'name="brand"' in page
     assert other.listing.seller.legal_name not in page.split('id="changelist-filter"')[-1]
+
+
+def test_case_screen_audit_history_is_the_case_timeline_including_strikes(client, monkeypatch):
+    # given a decision that gave the seller a strike, and a strike voided on appeal
+    seller, member = seller_with_member()
+    case = CaseFactory(listing=ListingFactory(seller=seller))
+    NoticeFactory(listing=case.listing, case=case)
+    decision = case_decide(case=case, actor=staff(Role.MODERATOR), action=Action.REMOVE_LISTING, policy=PolicyFactory())
+    appeal = appeal_submit(decision=decision, actor=member, grounds="Genuine, here is the invoice.")
+    appeal_decide(appeal=appeal, actor=staff(Role.SENIOR_MODERATOR), overturn=True, explanation="Invoice checks out.")
+    strike = Strike.objects.get(decision=decision)
+    login_staff(client, staff(Role.MODERATOR))
+
+    # when the case screen is opened
+    response = client.get(f"{QUEUE}{case.pk}/change/")
+
+    # then its history is the one timeline the audit pages show, strikes included
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "moderation.strike.added" in html and "moderation.strike.voided" in html
+    assert f"moderation.strike #{strike.pk}" in html
+    timeline = list(evidence.timeline("moderation.case", str(case.pk), case))
+    assert [e.pk for e in response.context["events"]] == [e.pk for e in timeline]
+    assert "Open the full timeline" not in html
+
+    # a long history is cut, and says where the rest is
+    monkeypatch.setattr(moderation_admin, "CASE_EVENTS_SHOWN", 3)
+    html = client.get(f"{QUEUE}{case.pk}/change/").content.decode()
+    assert "Only the first 3 events are shown." in html
+    assert f"/console/audit/timeline/moderation.case/{case.pk}/" in html
