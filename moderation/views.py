@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +16,7 @@ from moderation.services.decisions import statement_context, statement_text
 from moderation.services.notices import notice_submit
 from moderation.services.notifiers import notifier_for_public
 from portal.errors import DomainError
-from sellers.selectors import seller_for_user
+from sellers.decorators import seller_member_required
 
 REPORT_LIMIT = 10  # notices per client address per hour on the public form
 
@@ -67,20 +64,10 @@ def report(request):
     return render(request, "moderation/report.html", {"form": form})
 
 
-def seller_member_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        seller = seller_for_user(request.user)
-        if seller is None:
-            return render(request, "moderation/no_seller.html", status=403)
-        request.seller = seller
-        return view(request, *args, **kwargs)
-
-    return wrapper
+NOT_A_SELLER = "moderation/no_seller.html"  # what the decision pages show an account that acts for no seller
 
 
-@seller_member_required
+@seller_member_required(refusal_template=NOT_A_SELLER)
 def decision_list(request):
     decisions = selectors.decisions_for_seller(request.seller)[:200]
     strikes = list(selectors.live_strikes(request.seller))
@@ -91,7 +78,7 @@ def decision_list(request):
     )
 
 
-@seller_member_required
+@seller_member_required(refusal_template=NOT_A_SELLER)
 def decision_detail(request, pk: int):
     decision = get_object_or_404(selectors.decisions_for_seller(request.seller), pk=pk)
     appeals = list(decision.appeals.all())
@@ -109,7 +96,7 @@ def decision_detail(request, pk: int):
 
 
 @require_POST
-@seller_member_required
+@seller_member_required(refusal_template=NOT_A_SELLER)
 def decision_appeal(request, pk: int):
     decision = get_object_or_404(selectors.decisions_for_seller(request.seller), pk=pk)
     form = AppealForm(request.POST)

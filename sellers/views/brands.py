@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -14,9 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from portal.errors import DomainError
+from sellers.decorators import seller_member_required
 from sellers.forms.brands import UPLOAD_KIND, AuthorizationRequestForm
 from sellers.models import BrandAuthorization
-from sellers.selectors import seller_for_user
 from sellers.services.brands import RequestTerms, authorization_request
 
 TERM_FIELDS = (
@@ -33,25 +30,12 @@ TERM_FIELDS = (
 )
 
 
-def member_required(view):
-    """Signed-in members of a seller only; scoping below is by ``request.seller``."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        seller = seller_for_user(request.user)
-        if seller is None:
-            return render(request, "sellers/brands/not_a_seller.html", status=403)
-        request.seller = seller
-        return view(request, *args, **kwargs)
-
-    return wrapper
+NOT_A_SELLER = "sellers/brands/not_a_seller.html"  # what the brand pages show an account that acts for no seller
 
 
 @never_cache
 @require_safe
-@member_required
+@seller_member_required(refusal_template=NOT_A_SELLER)
 def authorization_list(request):
     authorizations = (
         BrandAuthorization.objects.filter(seller=request.seller).select_related("brand").order_by("-created_at")
@@ -84,7 +68,7 @@ def _upload(request, form, basis: str) -> list:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-@member_required
+@seller_member_required(refusal_template=NOT_A_SELLER)
 def authorization_request_view(request):
     form = AuthorizationRequestForm(request.POST or None, request.FILES or None, seller=request.seller)
     if request.method == "POST" and form.is_valid():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import admin, messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
@@ -17,9 +15,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from portal.errors import DomainError
 from portal.roles import is_auditor
+from sellers.decorators import seller_member_required
 from sellers.forms import onboarding as forms
 from sellers.models import Application, Document, Recertification
-from sellers.selectors import applications_visible_to, documents_visible_to, seller_for_user
+from sellers.selectors import applications_visible_to, documents_visible_to
 from sellers.services import documents as document_services
 from sellers.services import onboarding as services
 
@@ -46,22 +45,6 @@ DOCUMENT_FIELDS = {
     "proof_of_address": Document.Kind.PROOF_OF_ADDRESS,
     "tax_document": Document.Kind.TAX_DOCUMENT,
 }
-
-
-def seller_required(view):
-    """Signed-in members of a seller only; everyone else gets a page saying why."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        seller = seller_for_user(request.user)
-        if seller is None:
-            return render(request, "sellers/no_access.html", status=403)
-        request.seller = seller
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _open_application(request) -> Application | None:
@@ -106,7 +89,7 @@ def invitation_accept(request, token: str):
 # --- the wizard ---------------------------------------------------------------------------------
 
 
-@seller_required
+@seller_member_required
 @require_safe
 def wizard(request):
     application = _open_application(request)
@@ -175,7 +158,7 @@ def _save(request, application: Application, step: str, form) -> None:
 
 
 @never_cache
-@seller_required
+@seller_member_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def wizard_step(request, step: str):
     if step not in STEP_NAMES:
@@ -238,7 +221,7 @@ def wizard_step(request, step: str):
 # --- status and recertification -------------------------------------------------------------------
 
 
-@seller_required
+@seller_member_required
 @require_safe
 def status(request):
     seller = request.seller
@@ -269,7 +252,7 @@ def status(request):
     )
 
 
-@seller_required
+@seller_member_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def recertify(request):
     seller = request.seller
@@ -291,7 +274,7 @@ def recertify(request):
 
 
 @never_cache
-@seller_required
+@seller_member_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def withdraw(request):
     """Confirm, then withdraw the seller's open application."""
