@@ -571,7 +571,7 @@ def _https_urls(field, **kwargs):
 
 class PolicyForm(forms.ModelForm):
     class Meta:
-        formfield_callback = _https_urls
+        formfield_callback = _https_urls  # outside the admin; PolicyAdmin.formfield_overrides inside it
         model = Policy
         fields = policy_services.EDITABLE_FIELDS
 
@@ -590,6 +590,8 @@ class PolicyForm(forms.ModelForm):
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
     form = PolicyForm
+    # Set here, not as the form's formfield_callback: the admin builds the form with its own callback.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("code", "title", "ground", "default_action", "strike_points", "dsa_category", "active")
     list_filter = ("ground", "active")
     search_fields = ("code", "title")

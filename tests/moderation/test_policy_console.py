@@ -116,3 +116,12 @@ def test_saving_an_unchanged_policy_records_nothing():
     policy = PolicyFactory()
     policy_save(actor=staff(Role.SENIOR_MODERATOR), policy=policy, values={"title": policy.title})
     assert not _policy_events().exists()
+
+
+def test_a_reference_url_typed_without_a_scheme_is_saved_as_https(client):
+    login_staff(client, staff(Role.SENIOR_MODERATOR))
+
+    response = client.post(ADD, _form(reference_url="eur-lex.europa.eu/eli/reg/2017/1001/oj"))
+
+    assert response.status_code == 302
+    assert Policy.objects.get(code="replica-watches").reference_url == "https://eur-lex.europa.eu/eli/reg/2017/1001/oj"
