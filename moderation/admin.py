@@ -62,6 +62,9 @@ class NoCountAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyModelAdmin(admin.ModelAdmin):
+    # The read-only page still builds a form: say how a URL without a scheme reads (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     def has_add_permission(self, request):
         return False
 
