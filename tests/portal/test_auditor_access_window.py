@@ -134,3 +134,17 @@ def test_a_window_ending_before_it_starts_is_a_form_error_in_the_console(client)
     assert form.errors == {"ends_at": ["The window must end after it starts."]}
     assert not AuditorAccess.objects.exists()
     assert AuditEvent.objects.count() == events
+
+
+def test_the_demo_auditors_window_is_set_through_the_service_once():
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+    access = AuditorAccess.objects.get(user__username="demo-auditor")
+    (event,) = _window_events().filter(target_id=str(access.user_id))
+    assert event.changes["firm"] == {"before": None, "after": "Example Assurance LLP"}
+    call_command("seed_demo", stdout=io.StringIO())  # make run seeds on every start
+    assert _window_events().filter(target_id=str(access.user_id)).count() == 1
+    assert AuditorAccess.objects.get(pk=access.pk).ends_at == access.ends_at
