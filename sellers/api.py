@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import connection
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api_auth import Scope
+from portal.db import fetch_prepared
 from sellers.models import Brand, BrandAuthorization, BrandOwnerApiKey, Seller
 from sellers.selectors import gate_answer
 from sellers.serializers import (
@@ -72,9 +72,11 @@ def _lookup(ref: str, *, seller_id: int, api_key) -> _Found | None:
     ref = ref.strip()
     by_id = ref.isascii() and ref.isdigit() and len(ref) <= 18  # fits a 64-bit key; otherwise it is a name
     where = [int(ref)] if by_id else [ref, ref.lower()]
-    with connection.cursor() as cursor:
-        cursor.execute(_gate_sql(by_id=by_id), [seller_id, api_key.pk, api_key.pk, seller_id, *where])
-        rows = cursor.fetchall()
+    rows = fetch_prepared(
+        "gate_by_id" if by_id else "gate_by_name",
+        _gate_sql(by_id=by_id),
+        [seller_id, api_key.pk, api_key.pk, seller_id, *where],
+    )
     found = None
     for brand_id, protected, seller_status, is_owners, owns, authz_id, *authz in rows:
         if found is None:

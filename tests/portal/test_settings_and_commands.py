@@ -143,3 +143,12 @@ def test_moderation_tunables_come_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "{'counterfeit': 24, 'default': 48} {'suspend': 30} 5"
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", "False"), ("true", "True"), ("off", "False")])
+def test_behind_a_pooler_server_side_state_is_switched_off(value, expected):
+    probe = "from django.db import connection; print(connection.settings_dict['DISABLE_SERVER_SIDE_CURSORS'])"
+    env = {"DATABASE_URL": "postgres://hallmark@127.0.0.1:5432/hallmark", "DATABASE_BEHIND_POOLER": value}
+    result = _manage("shell", "-c", probe, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected

@@ -1,0 +1,77 @@
+"""Named prepared statements for the hottest read queries (PostgreSQL).
+
+PostgreSQL plans every statement that arrives as text, and psycopg2 sends
+every query as text. For a short, many-join query asked thousands of times a
+second, planning costs more than running it: the brand gate's lookup planned in
+about 0.15 ms and ran in 0.04 ms. ``fetch_prepared`` prepares such a query once
+per database connection (``PREPARE``) and then only ``EXECUTE``\\s it, so the
+plan is made once and reused while the connection lives (``CONN_MAX_AGE``).
+
+A prepared statement belongs to the server session, not to a transaction: a
+rollback keeps it, and a schema change makes PostgreSQL plan it again. Where
+the session between two statements is not guaranteed to be the same one (a
+PgBouncer in transaction mode), set ``DISABLE_SERVER_SIDE_CURSORS`` on the
+database, as Django already asks for there: the query is then sent as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from django.db import DatabaseError, connection
+
+_PLACEHOLDER = re.compile(r"%s")
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+# SQLSTATE invalid_sql_statement_name: the session lost the statement (DISCARD ALL, say).
+_GONE = "26000"
+
+
+def fetch_prepared(name: str, sql: str, params: Sequence) -> list[tuple]:
+    """The rows of ``sql`` (``%s`` placeholders) with ``params``; prepared once per connection on PostgreSQL.
+
+    ``name`` identifies the statement (lower-case letters, digits and ``_``): one
+    name, one SQL text. Elsewhere, or with prepared statements off, it is an
+    ordinary query.
+    """
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"a prepared statement's name is lower-case letters, digits and _: {name!r}")
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql" or connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        statement = f"hallmark_{name}"
+        execute = f"EXECUTE {statement} ({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {statement}"
+        if statement not in _prepared_here():
+            _prepare(cursor, statement, sql)
+        try:
+            cursor.execute(execute, params)
+        except DatabaseError as exc:
+            if getattr(exc.__cause__, "pgcode", None) != _GONE or connection.in_atomic_block:
+                raise
+            _prepared_here().discard(statement)  # outside a transaction, nothing is lost: prepare again
+            _prepare(cursor, statement, sql)
+            cursor.execute(execute, params)
+        return cursor.fetchall()
+
+
+def _prepared_here() -> set[str]:
+    """The statements prepared on the connection's current session (a new session starts empty)."""
+    raw = connection.connection
+    held = getattr(connection, "_hallmark_prepared", None)
+    if held is None or held[0] is not raw:
+        held = (raw, set())
+        connection._hallmark_prepared = held
+    return held[1]
+
+
+def _prepare(cursor, statement: str, sql: str) -> None:
+    # The session may hold it already (the connection outlived our record of it).
+    cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [statement])
+    if cursor.fetchone() is None:
+        numbered = iter(range(1, sql.count("%s") + 1))
+        text = _PLACEHOLDER.sub(lambda _m: f"${next(numbered)}", sql)
+        if "%" in text:
+            raise ValueError(f"{statement}: only %s placeholders, no other % (the text is sent without interpolation)")
+        cursor.execute(f"PREPARE {statement} AS {text}")
+    _prepared_here().add(statement)

@@ -1,0 +1,92 @@
+"""portal.db.fetch_prepared: prepared once per session, the same rows as the plain query, and never stuck."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from portal.db import fetch_prepared
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+SQL = "SELECT id, username FROM portal_user WHERE id = %s OR username = %s ORDER BY id"
+
+
+def _prepared_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def _plain(params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(SQL, params)
+        return cursor.fetchall()
+
+
+def test_the_first_call_prepares_later_calls_only_execute_and_rows_match_the_plain_query():
+    first, second = UserFactory(), UserFactory()
+    params = [first.pk, second.username]
+    rows = fetch_prepared("test_users", SQL, params)
+    assert rows == _plain(params) == [(first.pk, first.username), (second.pk, second.username)]
+    assert "hallmark_test_users" in _prepared_names()
+    with CaptureQueriesContext(connection) as sent:
+        assert fetch_prepared("test_users", SQL, [second.pk, "nobody"]) == [(second.pk, second.username)]
+    assert [q["sql"] for q in sent.captured_queries] == [f"EXECUTE hallmark_test_users ({second.pk}, 'nobody')"]
+
+
+def test_a_session_that_lost_the_statement_prepares_it_again_outside_a_transaction():
+    user = UserFactory()
+    fetch_prepared("test_users", SQL, [user.pk, ""])
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # as a pooler's DISCARD ALL would
+    assert fetch_prepared("test_users", SQL, [user.pk, ""]) == [(user.pk, user.username)]
+    assert "hallmark_test_users" in _prepared_names()
+
+
+def test_inside_a_transaction_a_lost_statement_is_an_error_not_a_silent_retry():
+    user = UserFactory()
+    fetch_prepared("test_users", SQL, [user.pk, ""])
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        fetch_prepared("test_users", SQL, [user.pk, ""])
+    # the next call, outside the failed transaction, recovers
+    assert fetch_prepared("test_users", SQL, [user.pk, ""]) == [(user.pk, user.username)]
+
+
+def test_a_new_connection_starts_with_nothing_prepared():
+    user = UserFactory()
+    fetch_prepared("test_users", SQL, [user.pk, ""])
+    connection.close()
+    assert fetch_prepared("test_users", SQL, [user.pk, ""]) == [(user.pk, user.username)]
+
+
+def test_a_statement_a_rollback_left_prepared_is_reused_not_prepared_twice():
+    user = UserFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        fetch_prepared("test_users", SQL, [user.pk, ""])
+        raise RuntimeError("roll back")
+    connection._hallmark_prepared = None  # our record lost; the session still has it
+    assert fetch_prepared("test_users", SQL, [user.pk, ""]) == [(user.pk, user.username)]
+
+
+def test_with_server_side_state_off_the_query_is_sent_as_text():
+    user = UserFactory()
+    connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = True
+    try:
+        with CaptureQueriesContext(connection) as sent:
+            assert fetch_prepared("test_text", SQL, [user.pk, ""]) == [(user.pk, user.username)]
+    finally:
+        del connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"]
+    assert "EXECUTE" not in sent.captured_queries[0]["sql"]
+    assert "hallmark_test_text" not in _prepared_names()
+
+
+def test_bad_names_and_stray_percent_signs_are_refused():
+    with pytest.raises(ValueError, match="name"):
+        fetch_prepared("Drop Table", SQL, [1, ""])
+    with pytest.raises(ValueError, match="placeholders"):
+        fetch_prepared("test_percent", "SELECT username FROM portal_user WHERE username LIKE 'a%%' AND id = %s", [1])
