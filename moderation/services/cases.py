@@ -188,8 +188,11 @@ def claimable(*, actor, now=None):
 
 # Claim next on PostgreSQL, first round trip: open a transaction and find the
 # case this moderator already holds, or else lock the most urgent claimable one
-# (skipping rows other claimers hold). ``leased`` tells the two apart;
-# ``has_head`` whether the audit chain can take the event.
+# (skipping rows other claimers hold). The locked row is returned from the
+# locking step itself: a lock waits for a concurrent change and hands back the
+# row as that change left it, where a second read would see it as the
+# statement began. ``leased`` tells the two kinds apart; ``has_head`` whether
+# the audit chain can take the event.
 _CLAIM_PICK_SQL = """
 BEGIN;
 WITH held AS (
@@ -197,23 +200,26 @@ WITH held AS (
      WHERE status IN %(open)s AND assigned_to_id = %(actor)s AND claimed_until > %(now)s
      ORDER BY claimed_until LIMIT 1
 ), picked AS (
-    SELECT id FROM moderation_case
+    SELECT * FROM moderation_case
      WHERE NOT EXISTS (SELECT FROM held)
        AND status IN %(claimable)s
        AND (assigned_to_id IS NULL OR claimed_until IS NULL OR claimed_until <= %(now)s)
      ORDER BY priority DESC, due_at, id
      LIMIT 1
        FOR UPDATE SKIP LOCKED
+), head AS (
+    SELECT EXISTS (SELECT FROM portal_auditchainhead WHERE id = 1) AS has_head
 )
-SELECT c.*, picked.id IS NOT NULL AS leased,
-       EXISTS (SELECT FROM portal_auditchainhead WHERE id = 1) AS has_head
-  FROM moderation_case AS c
-  LEFT JOIN picked USING (id)
- WHERE c.id IN (SELECT id FROM held UNION ALL SELECT id FROM picked)
+SELECT picked.*, TRUE AS leased, head.has_head FROM picked, head
+UNION ALL
+SELECT c.*, FALSE, head.has_head FROM moderation_case AS c JOIN held USING (id), head
 """
 # Second round trip: the audit event, the lease (only if the event was
 # appended) and the commit, in one string, so the chain's lock is held only
-# inside the server and never while this process waits for a CPU.
+# inside the server and never while this process waits for a CPU. Should the
+# event not be appended after all (the chain's head deleted in between), the
+# division by the number of leased rows fails the transaction before COMMIT:
+# a lease is never committed without its event, nor reported without its lease.
 #
 # The commit does not wait for the disk (synchronous_commit off for this one
 # transaction): otherwise every claimer queues behind the chain's lock for one
@@ -222,12 +228,17 @@ SELECT c.*, picked.id IS NOT NULL AS leased,
 # chain stays whole: a later ordinary commit flushes every earlier one first.
 # A lost lease is a case back in the queue; decisions keep waiting for the disk.
 _CLAIM_LEASE_SQL = """
-WITH event AS ({append})
-UPDATE moderation_case SET assigned_to_id = %s, claimed_until = %s
- WHERE id = %s AND EXISTS (SELECT FROM event);
+WITH event AS ({append}), leased AS (
+    UPDATE moderation_case SET assigned_to_id = %s, claimed_until = %s
+     WHERE id = %s AND EXISTS (SELECT FROM event)
+    RETURNING id
+)
+SELECT 1 / (SELECT count(*)::int FROM leased);
 SET LOCAL synchronous_commit TO OFF;
 COMMIT
 """
+# SQLSTATE division_by_zero: the guard above found no lease.
+_NO_LEASE = "22012"
 
 
 def case_claim_next(*, actor) -> Case | None:
@@ -270,7 +281,7 @@ def _claim_next(actor) -> Case | None:
 
 
 def _claim_next_in_two_round_trips(actor) -> Case | bool | None:
-    """The PostgreSQL claim outside a transaction; ``False`` when the chain has no head yet."""
+    """The PostgreSQL claim outside a transaction; ``False`` when the chain has no head to append to."""
     now = timezone.now()
     until = now + timedelta(minutes=claim_minutes())
     params = {
@@ -289,8 +300,13 @@ def _claim_next_in_two_round_trips(actor) -> Case | bool | None:
         before = case.assigned_to_id
         case.assigned_to, case.claimed_until = actor, until
         append, event_params = audit.append_statement(**_claim_event(case, actor=actor, before=before))
-        with connection.cursor() as cursor:
-            cursor.execute(_CLAIM_LEASE_SQL.format(append=append), [*event_params, actor.pk, until, case.pk])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(_CLAIM_LEASE_SQL.format(append=append), [*event_params, actor.pk, until, case.pk])
+        except DatabaseError as exc:
+            if getattr(exc.__cause__, "pgcode", None) == _NO_LEASE:
+                return False  # the head went missing: rolled back below, then claimed in a transaction
+            raise
         committed = True
         return case
     finally:

@@ -28,6 +28,24 @@ from tests.moderation.factories import CaseFactory
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def chain_head():
+    # As after migrating: the flush between transactional tests removes the head row.
+    audit.ensure_head()
+
+
+def _claim_in_two_round_trips(actor):
+    """Claim, and check the two-round-trip path was the one taken (not the transactional fallback)."""
+    roles_of(actor)  # read once per signed-in user, as in a request
+    with CaptureQueriesContext(connection) as sent:
+        case = case_claim_next(actor=actor)
+    statements = [q["sql"].strip() for q in sent.captured_queries]
+    assert len(statements) == 2, statements
+    assert statements[0].startswith("BEGIN;\nWITH held AS"), statements
+    assert statements[1].endswith("COMMIT") or statements[1] == "ROLLBACK", statements
+    return case
+
+
 def _idle() -> bool:
     return connection.connection.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
 
@@ -40,15 +58,12 @@ def _claim_events(case: Case):
 
 def test_a_claim_is_two_round_trips_leases_the_most_urgent_case_and_links_its_event_into_the_chain():
     moderator = staff(Role.MODERATOR)
-    roles_of(moderator)  # as in a request, the roles are read once per signed-in user
     low, urgent = CaseFactory(priority=10), CaseFactory(priority=90)
     assert not connection.in_atomic_block
 
-    with CaptureQueriesContext(connection) as sent:
-        case = case_claim_next(actor=moderator)
+    case = _claim_in_two_round_trips(moderator)
 
     assert case == urgent
-    assert len(sent.captured_queries) == 2, [q["sql"][:80] for q in sent.captured_queries]
     assert _idle()
     stored = Case.objects.get(pk=urgent.pk)
     assert stored.assigned_to_id == moderator.pk
@@ -66,8 +81,8 @@ def test_a_claim_is_two_round_trips_leases_the_most_urgent_case_and_links_its_ev
 def test_the_held_case_comes_back_without_a_second_lease_or_event():
     moderator = staff(Role.MODERATOR)
     CaseFactory(priority=10)
-    first = case_claim_next(actor=moderator)
-    again = case_claim_next(actor=moderator)
+    first = _claim_in_two_round_trips(moderator)
+    again = _claim_in_two_round_trips(moderator)
     assert again == first
     assert _claim_events(first).count() == 1
     assert _idle()
@@ -76,7 +91,8 @@ def test_the_held_case_comes_back_without_a_second_lease_or_event():
 def test_a_lapsed_lease_is_taken_over_and_the_event_names_the_previous_holder():
     earlier, moderator = staff(Role.MODERATOR), staff(Role.MODERATOR)
     case = CaseFactory(assigned_to=earlier, claimed_until=timezone.now() - timedelta(minutes=1))
-    assert case_claim_next(actor=moderator) == case
+    claimed = _claim_in_two_round_trips(moderator)
+    assert claimed == case and claimed.assigned_to_id == moderator.pk
     event = _claim_events(case).last()
     assert event.changes["assigned_to"] == {"before": earlier.pk, "after": moderator.pk}
     assert audit.verify_chain().ok
@@ -84,9 +100,9 @@ def test_a_lapsed_lease_is_taken_over_and_the_event_names_the_previous_holder():
 
 def test_an_empty_queue_gives_none_and_leaves_no_transaction_open():
     CaseFactory(status=Case.Status.ESCALATED)  # only a senior moderator may take it
-    assert case_claim_next(actor=staff(Role.MODERATOR)) is None
+    assert _claim_in_two_round_trips(staff(Role.MODERATOR)) is None
     assert _idle()
-    assert case_claim_next(actor=staff(Role.SENIOR_MODERATOR)) is not None
+    assert _claim_in_two_round_trips(staff(Role.SENIOR_MODERATOR)) is not None
     assert _idle()
 
 
@@ -112,3 +128,32 @@ def test_inside_a_callers_transaction_the_claim_joins_it_and_rolls_back_with_it(
         raise RuntimeError("the caller fails after claiming")
     assert Case.objects.get(pk=case.pk).assigned_to_id is None
     assert not _claim_events(case).exists()
+
+
+def test_a_head_deleted_between_the_round_trips_fails_the_lease_and_the_claim_is_made_in_a_transaction(monkeypatch):
+    """The event cannot be appended, so the lease must not commit either; the fallback then claims properly."""
+    from django.db import connections
+
+    moderator = staff(Role.MODERATOR)
+    case = CaseFactory()
+    real_statement = audit.append_statement
+    deleted = []
+
+    def head_deleted_meanwhile(**kwargs):
+        if not deleted:  # another session removes the head after the pick, once
+            other = connections.create_connection("default")
+            try:
+                with other.cursor() as cursor:  # autocommit: deleted for everyone at once
+                    cursor.execute("DELETE FROM portal_auditchainhead")
+            finally:
+                other.close()
+            deleted.append(True)
+        return real_statement(**kwargs)
+
+    monkeypatch.setattr(audit, "append_statement", head_deleted_meanwhile)
+    claimed = case_claim_next(actor=moderator)
+    assert deleted and claimed == case
+    assert Case.objects.get(pk=case.pk).assigned_to_id == moderator.pk
+    assert _claim_events(case).count() == 1  # appended by the transactional path, after the head was rebuilt
+    assert audit.verify_chain().ok
+    assert _idle()
