@@ -8,7 +8,10 @@ per database connection (``PREPARE``) and then only ``EXECUTE``\\s it, so the
 plan is made once and reused while the connection lives (``CONN_MAX_AGE``).
 
 A prepared statement belongs to the server session, not to a transaction: a
-rollback keeps it, and a schema change makes PostgreSQL plan it again. Where
+rollback keeps it. Its name carries a digest of its text, so a session that
+outlived a deploy never runs an older version of a query. A schema change makes
+PostgreSQL plan it again, unless the columns it returns changed type; then it is
+prepared again (outside a transaction; inside one, the error stands). Where
 the session between two statements is not guaranteed to be the same one (a
 PgBouncer in transaction mode), set ``DISABLE_SERVER_SIDE_CURSORS`` on the
 database, as Django already asks for there: the query is then sent as text.
@@ -16,23 +19,26 @@ database, as Django already asks for there: the query is then sent as text.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 
 from django.db import DatabaseError, connection
 
 _PLACEHOLDER = re.compile(r"%s")
-_NAME = re.compile(r"[a-z_][a-z0-9_]*")
-# SQLSTATE invalid_sql_statement_name: the session lost the statement (DISCARD ALL, say).
-_GONE = "26000"
+_NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")  # with the prefix and digest, within 63 characters
+# Prepare again on: invalid_sql_statement_name (the session lost the statement,
+# DISCARD ALL say) and feature_not_supported ("cached plan must not change
+# result type", after a migration changed a returned column).
+_PREPARE_AGAIN = {"26000", "0A000"}
 
 
 def fetch_prepared(name: str, sql: str, params: Sequence) -> list[tuple]:
     """The rows of ``sql`` (``%s`` placeholders) with ``params``; prepared once per connection on PostgreSQL.
 
-    ``name`` identifies the statement (lower-case letters, digits and ``_``): one
-    name, one SQL text. Elsewhere, or with prepared statements off, it is an
-    ordinary query.
+    ``name`` identifies the query (lower-case letters, digits and ``_``, at most 40);
+    a digest of the text is added to it, so a changed text is a new statement.
+    Elsewhere, or with prepared statements off, it is an ordinary query.
     """
     if not _NAME.fullmatch(name):
         raise ValueError(f"a prepared statement's name is lower-case letters, digits and _: {name!r}")
@@ -40,16 +46,20 @@ def fetch_prepared(name: str, sql: str, params: Sequence) -> list[tuple]:
         if connection.vendor != "postgresql" or connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
             cursor.execute(sql, params)
             return cursor.fetchall()
-        statement = f"hallmark_{name}"
+        statement = f"hallmark_{name}_{hashlib.sha256(sql.encode()).hexdigest()[:12]}"
         execute = f"EXECUTE {statement} ({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {statement}"
         if statement not in _prepared_here():
             _prepare(cursor, statement, sql)
         try:
             cursor.execute(execute, params)
         except DatabaseError as exc:
-            if getattr(exc.__cause__, "pgcode", None) != _GONE or connection.in_atomic_block:
+            if getattr(exc.__cause__, "pgcode", None) not in _PREPARE_AGAIN or connection.in_atomic_block:
                 raise
-            _prepared_here().discard(statement)  # outside a transaction, nothing is lost: prepare again
+            # Outside a transaction nothing is lost: drop what the session holds and prepare again.
+            _prepared_here().discard(statement)
+            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [statement])
+            if cursor.fetchone() is not None:
+                cursor.execute(f"DEALLOCATE {statement}")
             _prepare(cursor, statement, sql)
             cursor.execute(execute, params)
         return cursor.fetchall()
