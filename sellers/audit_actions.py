@@ -60,5 +60,6 @@ class OnboardingAction(enum.StrEnum):
     RECERTIFICATION_STARTED = "seller.recertification.started"
     RECERTIFICATION_SUBMITTED = "seller.recertification.submitted"
     RECERTIFICATION_REOPENED = "seller.recertification.reopened"
+    RECERTIFICATION_DETACHED = "seller.recertification.answer_detached"
     RECERTIFICATION_COMPLETED = "seller.recertification.completed"
     RECERTIFICATION_LAPSED = "seller.recertification.lapsed"

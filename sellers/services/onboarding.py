@@ -653,19 +653,18 @@ def _recertifications_hand_back(*, application: Application, actor, reason: str)
     Each recertification gets its own event, after the application's.
     """
     for recert in Recertification.objects.select_for_update().filter(application=application):
-        before = recert.status
-        if recert.status == Recertification.Status.SUBMITTED:
+        before = {"status": recert.status, "application": application.pk}
+        reopened = recert.status == Recertification.Status.SUBMITTED
+        if reopened:
             recert.status = Recertification.Status.OPEN
         recert.application = None
         recert.save(update_fields=["status", "application"])
         audit.record(
-            action=OnboardingAction.RECERTIFICATION_REOPENED,
+            # "reopened" only when it is due again; a lapsed or never-submitted one only loses its answer
+            action=OnboardingAction.RECERTIFICATION_REOPENED if reopened else OnboardingAction.RECERTIFICATION_DETACHED,
             actor=actor,
             target=recert,
-            changes={
-                "status": {"before": before, "after": recert.status},
-                "application": {"before": application.pk, "after": None},
-            },
+            changes=audit.diff(before, {"status": recert.status, "application": None}),
             reason=reason,
         )
 

@@ -274,11 +274,26 @@ def test_a_withdrawn_answer_to_a_lapsed_recertification_keeps_it_lapsed_and_says
 
     recert.refresh_from_db()
     assert recert.status == Recertification.Status.LAPSED and recert.application_id is None
-    [event] = _recert_events(recert, "seller.recertification.reopened")
-    assert event.changes == {
-        "status": {"before": "lapsed", "after": "lapsed"},
-        "application": {"before": application.pk, "after": None},
-    }
+    assert _recert_events(recert, "seller.recertification.reopened") == []  # nothing was reopened
+    [event] = _recert_events(recert, "seller.recertification.answer_detached")
+    assert event.changes == {"application": {"before": application.pk, "after": None}}
+
+
+def test_withdrawing_a_recertification_answer_never_submitted_detaches_it_without_reopening(approved):
+    seller, user, _officer = approved
+    recert = Recertification.objects.get(seller=seller)
+    Recertification.objects.filter(pk=recert.pk).update(due_on=timezone.localdate() + timedelta(days=10))  # window open
+    application = services.recertification_start(seller=seller, actor=user)
+    recert.refresh_from_db()
+    assert recert.status == Recertification.Status.OPEN and recert.application_id == application.pk
+
+    services.application_withdraw(application=application, actor=user)
+
+    recert.refresh_from_db()
+    assert recert.status == Recertification.Status.OPEN and recert.application_id is None
+    assert _recert_events(recert, "seller.recertification.reopened") == []
+    [event] = _recert_events(recert, "seller.recertification.answer_detached")
+    assert event.changes == {"application": {"before": application.pk, "after": None}}
 
 
 def test_lapsing_records_the_status_it_lapsed_from(approved, django_capture_on_commit_callbacks):
