@@ -27,6 +27,7 @@ from moderation.services import decisions as decision_services
 from moderation.services import notifiers as notifier_services
 from moderation.services import policies as policy_services
 from portal import evidence
+from portal.admin_site import ServiceRefusalMixin
 from portal.errors import DomainError
 from portal.roles import is_auditor
 
@@ -591,7 +592,9 @@ class PolicyForm(forms.ModelForm):
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(ServiceRefusalMixin, admin.ModelAdmin):
+    # A refusal the form could not foresee (it runs policy_errors) comes back as an error on
+    # the form the senior moderator sent, with what they typed and nothing saved.
     form = PolicyForm
     # Set here, not as the form's formfield_callback: the admin builds the form with its own callback.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -601,15 +604,6 @@ class PolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # decisions refer to policies; retire one with "active" instead
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as exc:
-            # Only a refusal the form could not foresee gets here (the form runs policy_errors);
-            # the admin's transaction has rolled back, so nothing was saved.
-            self.message_user(request, exc.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         values = {field: form.cleaned_data[field] for field in policy_services.EDITABLE_FIELDS}
