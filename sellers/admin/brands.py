@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_site import AuditHistoryMixin
+from portal.admin_site import AuditHistoryMixin, ServiceRefusalMixin
 from portal.errors import DomainError
 from sellers.models import (
     Brand,
@@ -150,8 +150,14 @@ class BrandImageUploadForm(forms.Form):
     image = forms.ImageField(label=_("Official product image (JPEG, PNG or WebP)"))
 
 
+def _refusal(exc: ValidationError) -> DomainError:
+    """A registry service's refusal (a name taken since the form checked, say), for ServiceRefusalMixin to show."""
+    field = next(iter(exc.message_dict), None) if hasattr(exc, "error_dict") else None
+    return DomainError(" ".join(exc.messages), field=field)
+
+
 @admin.register(Brand)
-class BrandAdmin(AuditHistoryMixin, admin.ModelAdmin):
+class BrandAdmin(ServiceRefusalMixin, AuditHistoryMixin, admin.ModelAdmin):
     form = BrandForm
     change_form_template = "admin/sellers/brand/change_form.html"
     list_display = ("name", "protected", "owner", "trademark_count", "authorization_count")
@@ -222,13 +228,16 @@ class BrandAdmin(AuditHistoryMixin, admin.ModelAdmin):
             try:
                 created = svc.brand_create(name=obj.name, protected=obj.protected, owner=obj.owner, actor=request.user)
             except ValidationError as exc:
-                raise DomainError(" ".join(exc.messages)) from exc
+                raise _refusal(exc) from exc
             obj.pk, obj.slug, obj.created_at = created.pk, created.slug, created.created_at
             return
         if "protected" in form.changed_data:
             svc.brand_set_protected(brand=obj, protected=obj.protected, actor=request.user)
         if {"name", "owner"} & set(form.changed_data):
-            svc.brand_update(brand=obj, name=obj.name, owner=obj.owner, actor=request.user)
+            try:
+                svc.brand_update(brand=obj, name=obj.name, owner=obj.owner, actor=request.user)
+            except ValidationError as exc:
+                raise _refusal(exc) from exc
 
     def save_formset(self, request, form, formset, change):
         # Trademarks and reference prices are audited registry changes: each row goes through its service.
