@@ -157,3 +157,22 @@ def test_a_head_deleted_between_the_round_trips_fails_the_lease_and_the_claim_is
     assert _claim_events(case).count() == 1  # appended by the transactional path, after the head was rebuilt
     assert audit.verify_chain().ok
     assert _idle()
+
+
+def test_the_consoles_claim_next_button_takes_the_two_round_trip_path(client):
+    """The view runs outside any transaction (no ATOMIC_REQUESTS, no middleware opens one)."""
+    from django.urls import reverse
+
+    from tests.helpers import login_staff
+
+    moderator = staff(Role.MODERATOR)
+    login_staff(client, moderator)
+    case = CaseFactory()
+    with CaptureQueriesContext(connection) as sent:
+        response = client.post(reverse("admin:moderation_case_claim_next"))
+    assert response.status_code == 302 and response["Location"].endswith(f"/{case.pk}/change/")
+    statements = [q["sql"].strip() for q in sent.captured_queries]
+    assert any(s.startswith("BEGIN;\nWITH held AS") for s in statements), statements
+    assert any(s.endswith("COMMIT") for s in statements), statements
+    assert Case.objects.get(pk=case.pk).assigned_to_id == moderator.pk
+    assert _claim_events(case).count() == 1
