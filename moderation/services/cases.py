@@ -226,6 +226,10 @@ SELECT c.*, FALSE, head.has_head FROM moderation_case AS c JOIN held USING (id),
 # WAL flush each. A crash can lose the last fraction of a second of claims,
 # each lease together with its event (never one without the other), and the
 # chain stays whole: a later ordinary commit flushes every earlier one first.
+# So whatever durable record is made from the event (an export, which records
+# its own event before it streams; a verification walk; a daily checkpoint) is
+# written by an ordinary commit after it and makes it durable too; only a page
+# read within that fraction of a second can show an event a crash then loses.
 # A lost lease is a case back in the queue; decisions keep waiting for the disk.
 _CLAIM_LEASE_SQL = """
 WITH event AS ({append}), leased AS (
