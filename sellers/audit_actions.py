@@ -18,6 +18,9 @@ class SellerAction(enum.StrEnum):
 @register_actions
 class BrandAction(enum.StrEnum):
     BRAND_OWNER_CREATED = "seller.brand_owner.created"
+    BRAND_OWNER_UPDATED = "seller.brand_owner.updated"
+    BRAND_OWNER_CONTACT_SAVED = "seller.brand_owner.contact_saved"
+    BRAND_OWNER_CONTACT_REMOVED = "seller.brand_owner.contact_removed"
     BRAND_OWNER_API_KEY_ISSUED = "seller.brand_owner.api_key_issued"
     BRAND_CREATED = "seller.brand.created"
     BRAND_PROTECTION_CHANGED = "seller.brand.protection_changed"

@@ -57,9 +57,10 @@ class BrandOwnerApiKeyInline(admin.TabularInline):
 
 
 @admin.register(BrandOwner)
-class BrandOwnerAdmin(AuditHistoryMixin, admin.ModelAdmin):
+class BrandOwnerAdmin(ServiceRefusalMixin, AuditHistoryMixin, admin.ModelAdmin):
     list_display = ("name", "country", "website", "brand_count")
     search_fields = ("name", "contacts__email")
+    readonly_fields = ("created_at",)  # set when the owner is registered, never edited
     inlines = [BrandOwnerContactInline, BrandOwnerApiKeyInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["issue_api_key"]
@@ -86,12 +87,26 @@ class BrandOwnerAdmin(AuditHistoryMixin, admin.ModelAdmin):
         return obj.brand_count
 
     def save_model(self, request, obj, form, change):
+        # A rights holder's details and contacts are audited registry changes: each goes through its service.
         if change:
-            super().save_model(request, obj, form, change)
+            svc.brand_owner_update(
+                owner=obj, name=obj.name, country=obj.country, website=obj.website, actor=request.user
+            )
             return
         created = svc.brand_owner_create(name=obj.name, country=obj.country, website=obj.website, actor=request.user)
         obj.pk = created.pk
         obj.created_at = created.created_at
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not BrandOwnerContact:
+            return super().save_formset(request, form, formset, change)
+        rows = formset.save(commit=False)
+        for row in formset.deleted_objects:
+            svc.brand_owner_contact_remove(contact=row, actor=request.user)
+        for row in rows:
+            row.owner = form.instance
+            svc.brand_owner_contact_save(contact=row, actor=request.user)
+        return None
 
 
 class TrademarkInline(admin.TabularInline):

@@ -41,6 +41,7 @@ from sellers.models import (
     BrandImage,
     BrandOwner,
     BrandOwnerApiKey,
+    BrandOwnerContact,
     BrandReferencePrice,
     Document,
     Seller,
@@ -127,6 +128,54 @@ def brand_owner_create(*, name: str, actor, country: str = "", website: str = ""
     owner = BrandOwner.objects.create(name=name.strip(), country=country.upper(), website=website)
     audit.record(action=BrandAction.BRAND_OWNER_CREATED, actor=actor, target=owner, changes={"name": owner.name})
     return owner
+
+
+_OWNER_FIELDS = ("name", "country", "website")
+_CONTACT_FIELDS = ("name", "email", "phone", "role", "is_primary")
+
+
+@transaction.atomic
+def brand_owner_update(*, owner: BrandOwner, name: str, country: str, website: str, actor) -> BrandOwner:
+    """Correct a rights holder's name, country or website (the brand review screen shows them)."""
+    owner = BrandOwner.objects.select_for_update().get(pk=owner.pk)
+    before = {f: getattr(owner, f) for f in _OWNER_FIELDS}
+    owner.name, owner.country, owner.website = name.strip(), country.upper(), website
+    owner.full_clean()
+    changes = audit.diff(before, {f: getattr(owner, f) for f in _OWNER_FIELDS})
+    if changes:
+        owner.save(update_fields=list(changes))
+        audit.record(action=BrandAction.BRAND_OWNER_UPDATED, actor=actor, target=owner, changes=changes)
+    return owner
+
+
+@transaction.atomic
+def brand_owner_contact_save(*, contact: BrandOwnerContact, actor) -> BrandOwnerContact:
+    """Add or correct a rights holder's contact (who is told about reports and authorizations)."""
+    contact.full_clean()
+    before = (
+        BrandOwnerContact.objects.filter(pk=contact.pk).values(*_CONTACT_FIELDS).first() if contact.pk else None
+    ) or {}
+    contact.save()
+    changes = audit.diff(before, {f: getattr(contact, f) for f in _CONTACT_FIELDS})
+    if changes:
+        audit.record(
+            action=BrandAction.BRAND_OWNER_CONTACT_SAVED,
+            actor=actor,
+            target=contact.owner,
+            changes={"contact": contact.pk, **changes},
+        )
+    return contact
+
+
+@transaction.atomic
+def brand_owner_contact_remove(*, contact: BrandOwnerContact, actor) -> None:
+    audit.record(
+        action=BrandAction.BRAND_OWNER_CONTACT_REMOVED,
+        actor=actor,
+        target=contact.owner,
+        changes={"contact": contact.pk, "name": contact.name, "email": contact.email},
+    )
+    contact.delete()
 
 
 @transaction.atomic

@@ -268,3 +268,69 @@ def test_registry_edits_in_the_console_go_through_audited_services(officer_clien
         AuditEvent.objects.filter(target_type="sellers.brand", target_id=str(brand.pk)).values_list("action", flat=True)
     )
     assert {"seller.brand.updated", "seller.brand.trademark_saved", "seller.brand.reference_price_set"} <= actions
+
+
+def _management(client, url) -> dict:
+    """Empty management forms for every inline on the page, as the browser would send them."""
+    data = {}
+    for inline in client.get(url).context["inline_admin_formsets"]:
+        prefix = inline.formset.prefix
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    return data
+
+
+def test_brand_owner_details_and_contacts_edited_in_the_console_are_audited(officer_client):
+    from sellers.models import BrandOwner, BrandOwnerContact
+
+    add = reverse("admin:sellers_brandowner_add")
+    form = {
+        "name": "Nordlicht AG",
+        "country": "DE",
+        "website": "https://nordlicht.example",
+        **_management(officer_client, add),
+    }
+    assert officer_client.post(add, form).status_code == 302
+    owner = BrandOwner.objects.get(name="Nordlicht AG")
+    url = reverse("admin:sellers_brandowner_change", args=[owner.pk])
+
+    unchanged = officer_client.post(url, {**form, **_management(officer_client, url)})
+    assert unchanged.status_code == 302
+    events = AuditEvent.objects.filter(target_type="sellers.brandowner", target_id=str(owner.pk))
+    assert set(events.values_list("action", flat=True)) == {"seller.brand_owner.created"}  # nothing changed
+
+    edit = {
+        **form,
+        **_management(officer_client, url),
+        "website": "https://nordlicht-outdoor.example",
+        "contacts-TOTAL_FORMS": "1",
+        "contacts-0-name": "Brand Protection",
+        "contacts-0-email": "protection@nordlicht.example",
+        "contacts-0-is_primary": "on",
+    }
+    assert officer_client.post(url, edit).status_code == 302
+    contact = BrandOwnerContact.objects.get(owner=owner)
+    updated = events.get(action="seller.brand_owner.updated")
+    assert updated.changes == {
+        "website": {"before": "https://nordlicht.example", "after": "https://nordlicht-outdoor.example"}
+    }
+    saved = events.get(action="seller.brand_owner.contact_saved")
+    assert saved.changes["contact"] == contact.pk
+    assert saved.changes["email"] == {"before": None, "after": "protection@nordlicht.example"}
+
+    # Officers may not delete contacts (the inline offers no delete box); an administrator may.
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    admin_client = Client()
+    login_staff(admin_client, UserFactory(is_staff=True, is_superuser=True))
+    removal = {
+        **edit,
+        "contacts-INITIAL_FORMS": "1",
+        "contacts-0-id": str(contact.pk),
+        "contacts-0-owner": str(owner.pk),
+        "contacts-0-DELETE": "on",
+    }
+    assert admin_client.post(url, removal).status_code == 302
+    assert not BrandOwnerContact.objects.filter(owner=owner).exists()
+    assert events.get(action="seller.brand_owner.contact_removed").changes["email"] == "protection@nordlicht.example"
