@@ -8,6 +8,10 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import services
 from portal.admin_site import ServiceRefusalMixin
@@ -188,3 +192,41 @@ class AuditorAccessAdmin(ServiceRefusalMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Second-factor devices: django-otp's pages, with every change audited -------------
+# Staff enrol through these pages (an administrator adds the device and shows its QR
+# code), so they stay; saving and deleting go through portal.services.
+
+
+class AuditedDeviceMixin:
+    def save_model(self, request, obj, form, change):
+        services.otp_device_save(device=obj, changed=list(form.changed_data), actor=request.user, created=not change)
+
+    def save_formset(self, request, form, formset, change):
+        # The static device's backup codes (its one inline).
+        saved = formset.save(commit=False)
+        services.otp_device_tokens_save(
+            device=form.instance, saved=saved, removed=formset.deleted_objects, actor=request.user
+        )
+
+    def delete_model(self, request, obj):
+        services.otp_device_remove(device=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for device in queryset:
+            services.otp_device_remove(device=device, actor=request.user)
+
+
+class AuditedTOTPDeviceAdmin(AuditedDeviceMixin, TOTPDeviceAdmin):
+    pass
+
+
+class AuditedStaticDeviceAdmin(AuditedDeviceMixin, StaticDeviceAdmin):
+    pass
+
+
+for _model, _admin in ((TOTPDevice, AuditedTOTPDeviceAdmin), (StaticDevice, AuditedStaticDeviceAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)

@@ -93,6 +93,9 @@ class PortalAction(enum.StrEnum):
     AUDIT_EXPORTED = "portal.audit.exported"
     AUDIT_VERIFIED = "portal.audit.verified"
     TOTP_DEVICE_CREATED = "portal.totp.device_created"
+    OTP_DEVICE_CHANGED = "portal.otp.device_changed"
+    OTP_DEVICE_REMOVED = "portal.otp.device_removed"
+    OTP_DEVICE_ADDED = "portal.otp.device_added"
 
 
 # --- Canonical form -----------------------------------------------------------------

@@ -175,3 +175,58 @@ def auditors_expire(*, now=None) -> int:
             )
             count += 1
     return count
+
+
+# --- Second factors -------------------------------------------------------------------
+# Who gave whom an authenticator or backup codes, and when, is part of the trail: a
+# device added to someone else's account is how a second factor would be taken over.
+# The events name the device and which of its fields changed, never a key or code.
+
+
+def _device_label(device) -> str:
+    return f"{device._meta.label_lower}#{device.pk} ({device.name})"
+
+
+@transaction.atomic
+def otp_device_save(*, device, changed: list[str], actor, created: bool) -> None:
+    """Save a second-factor device edited in the console (django-otp's pages), audited."""
+    device.save()
+    if not created and not changed:
+        return
+    audit.record(
+        action=audit.PortalAction.OTP_DEVICE_ADDED if created else audit.PortalAction.OTP_DEVICE_CHANGED,
+        actor=actor,
+        target=device.user,
+        changes={"device": _device_label(device), "fields": sorted(changed), "confirmed": device.confirmed},
+    )
+
+
+@transaction.atomic
+def otp_device_tokens_save(*, device, saved: list, removed: list, actor) -> None:
+    """Backup codes of a static device added, corrected or removed in the console (values not recorded)."""
+    added = sum(1 for token in saved if token.pk is None)
+    for token in removed:
+        token.delete()
+    for token in saved:
+        token.save()
+    if saved or removed:
+        audit.record(
+            action=audit.PortalAction.OTP_DEVICE_CHANGED,
+            actor=actor,
+            target=device.user,
+            changes={
+                "device": _device_label(device),
+                "backup_codes": {"added": added, "changed": len(saved) - added, "removed": len(removed)},
+            },
+        )
+
+
+@transaction.atomic
+def otp_device_remove(*, device, actor) -> None:
+    audit.record(
+        action=audit.PortalAction.OTP_DEVICE_REMOVED,
+        actor=actor,
+        target=device.user,
+        changes={"device": _device_label(device)},
+    )
+    device.delete()
