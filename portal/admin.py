@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -230,3 +232,19 @@ for _model, _admin in ((TOTPDevice, AuditedTOTPDeviceAdmin), (StaticDevice, Audi
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
     admin.site.register(_model, _admin)
+
+
+# --- Lock-outs: django-axes' page, where deleting a record lets the account try again -----
+
+
+class AuditedAccessAttemptAdmin(AccessAttemptAdmin):
+    def delete_model(self, request, obj):
+        services.lockouts_reset(attempts=[obj], actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.lockouts_reset(attempts=list(queryset), actor=request.user)
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AuditedAccessAttemptAdmin)

@@ -86,6 +86,7 @@ class PortalAction(enum.StrEnum):
     LOGOUT = "portal.auth.logout"
     LOGIN_FAILED = "portal.auth.login_failed"
     LOCKED_OUT = "portal.auth.locked_out"
+    LOCKOUT_RESET = "portal.auth.lockout_reset"
     API_KEY_CREATED = "portal.api_key.created"
     API_KEY_REVOKED = "portal.api_key.revoked"
     AUDITOR_WINDOW_SET = "portal.auditor.window_set"

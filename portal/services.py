@@ -230,3 +230,25 @@ def otp_device_remove(*, device, actor) -> None:
         changes={"device": _device_label(device)},
     )
     device.delete()
+
+
+@transaction.atomic
+def lockouts_reset(*, attempts, actor) -> int:
+    """Forget failed log-ins (django-axes' records) so the account and address may try again, audited.
+
+    Each record is one account name and address; the event is on the account name,
+    as the failed log-ins and the lock-out themselves are.
+    """
+    count = 0
+    for attempt in attempts:
+        audit.record(
+            action=audit.PortalAction.LOCKOUT_RESET,
+            actor=actor,
+            target_type="portal.user",
+            target_id=attempt.username or "-",
+            target_display=attempt.username or "",
+            changes={"ip": attempt.ip_address, "failures": attempt.failures_since_start},
+        )
+        attempt.delete()
+        count += 1
+    return count

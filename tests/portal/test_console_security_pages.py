@@ -1,4 +1,4 @@
-"""Second-factor devices added, changed or removed in the console are audited, never with their secrets."""
+"""Second factors and lock-outs changed in the console are audited, never with their secrets."""
 
 from __future__ import annotations
 
@@ -83,3 +83,26 @@ def test_backup_codes_added_in_the_console_are_counted_not_recorded(admin_client
     (event,) = _events(moderator, "portal.otp.device_changed")
     assert event.changes["backup_codes"] == {"added": 2, "changed": 0, "removed": 0}
     assert "code-one-111" not in str(event.changes)
+
+
+def test_resetting_a_lock_out_in_the_console_is_on_the_accounts_trail(admin_client):
+    from axes.models import AccessAttempt
+
+    def attempt(username, ip):
+        return AccessAttempt.objects.create(
+            username=username, ip_address=ip, user_agent="test", failures_since_start=5, get_data="", post_data=""
+        )
+
+    one, two, three = attempt("olivia", "192.0.2.1"), attempt("olivia", "192.0.2.2"), attempt("max", "192.0.2.3")
+    delete = reverse("admin:axes_accessattempt_delete", args=[one.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 302
+    changelist = reverse("admin:axes_accessattempt_changelist")
+    bulk = {"action": "delete_selected", "_selected_action": [two.pk, three.pk], "post": "yes"}
+    assert admin_client.post(changelist, bulk).status_code == 302
+    assert not AccessAttempt.objects.exists()
+    resets = AuditEvent.objects.filter(action="portal.auth.lockout_reset").order_by("seq")
+    assert sorted((e.target_id, e.changes["ip"]) for e in resets) == [
+        ("max", "192.0.2.3"),
+        ("olivia", "192.0.2.1"),
+        ("olivia", "192.0.2.2"),
+    ]
