@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from axes.admin import AccessAttemptAdmin
-from axes.models import AccessAttempt
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -248,3 +248,27 @@ class AuditedAccessAttemptAdmin(AccessAttemptAdmin):
 if admin.site.is_registered(AccessAttempt):
     admin.site.unregister(AccessAttempt)
     admin.site.register(AccessAttempt, AuditedAccessAttemptAdmin)
+
+
+class _LogInHistoryAdmin:
+    """django-axes' log-in history is evidence: readable in the console, never edited or deleted there."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAccessLogAdmin(_LogInHistoryAdmin, AccessLogAdmin):
+    pass
+
+
+class ReadOnlyAccessFailureLogAdmin(_LogInHistoryAdmin, AccessFailureLogAdmin):
+    pass
+
+
+for _model, _admin in ((AccessLog, ReadOnlyAccessLogAdmin), (AccessFailureLog, ReadOnlyAccessFailureLogAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+        admin.site.register(_model, _admin)

@@ -106,3 +106,19 @@ def test_resetting_a_lock_out_in_the_console_is_on_the_accounts_trail(admin_clie
         ("olivia", "192.0.2.1"),
         ("olivia", "192.0.2.2"),
     ]
+
+
+def test_log_in_history_is_readable_but_never_deleted_in_the_console(admin_client):
+    from axes.models import AccessFailureLog, AccessLog
+
+    log = AccessLog.objects.create(username="olivia", ip_address="192.0.2.1", user_agent="test")
+    failure = AccessFailureLog.objects.create(username="olivia", ip_address="192.0.2.1", user_agent="test")
+    for model, row in ((AccessLog, log), (AccessFailureLog, failure)):
+        name = model._meta.model_name
+        changelist = admin_client.get(reverse(f"admin:axes_{name}_changelist"))
+        assert changelist.status_code == 200
+        assert "delete_selected" not in changelist.content.decode()
+        assert (
+            admin_client.post(reverse(f"admin:axes_{name}_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
+        )
+        assert model.objects.filter(pk=row.pk).exists()
