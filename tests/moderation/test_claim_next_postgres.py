@@ -176,3 +176,41 @@ def test_the_consoles_claim_next_button_takes_the_two_round_trip_path(client):
     assert any(s.endswith("COMMIT") for s in statements), statements
     assert Case.objects.get(pk=case.pk).assigned_to_id == moderator.pk
     assert _claim_events(case).count() == 1
+
+
+class _Undo(Exception):
+    pass
+
+
+def test_both_paths_hand_out_cases_in_the_same_order():
+    """The raw SQL of the two-round-trip path must keep claimable()'s rules and the queue's order."""
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    from moderation.services import cases as services
+
+    now = timezone.now()
+    other = staff(Role.MODERATOR)
+    for i in range(12):
+        CaseFactory(
+            priority=(i * 7) % 4 * 10,  # ties on priority, broken by due date, then id
+            due_at=now + timedelta(hours=(i * 5) % 3),
+            status=Case.Status.ESCALATED if i % 5 == 0 else Case.Status.OPEN,
+            assigned_to=other if i % 4 == 0 else None,
+            claimed_until=(now + timedelta(minutes=10 if i % 8 == 0 else -10)) if i % 4 == 0 else None,
+        )
+    for actor in (staff(Role.MODERATOR), staff(Role.SENIOR_MODERATOR)):
+        roles_of(actor)
+        while True:
+            try:
+                with transaction.atomic():  # the transactional path, undone
+                    expected = services._claim_next(actor)
+                    raise _Undo
+            except _Undo:
+                pass
+            got = _claim_in_two_round_trips(actor)
+            assert got == expected
+            if got is None:
+                break
+            Case.objects.filter(pk=got.pk).update(status=Case.Status.CLOSED, assigned_to=None, claimed_until=None)
