@@ -27,7 +27,7 @@ from moderation.services import decisions as decision_services
 from moderation.services import notifiers as notifier_services
 from moderation.services import policies as policy_services
 from portal import evidence
-from portal.admin_site import ServiceRefusalMixin
+from portal.admin_site import ReadOnlyAdmin, ServiceRefusalMixin
 from portal.errors import DomainError
 from portal.roles import is_auditor
 
@@ -60,20 +60,6 @@ class NoCountAdmin(admin.ModelAdmin):
         return LookaheadPaginator(queryset, per_page, page_hint=page, orphans=orphans)
 
     list_max_show_all = 100  # "show all" only ever offered for short lists
-
-
-class ReadOnlyModelAdmin(admin.ModelAdmin):
-    # The read-only page still builds a form: say how a URL without a scheme reads (Django 6's default).
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TypedFilter(admin.SimpleListFilter):
@@ -492,7 +478,7 @@ class CaseAdmin(NoCountAdmin):
 
 
 @admin.register(Listing)
-class ListingAdmin(NoCountAdmin, ReadOnlyModelAdmin):
+class ListingAdmin(NoCountAdmin, ReadOnlyAdmin):
     list_display = ("external_id", "title", "seller", "brand", "price", "currency", "status", "updated_at")
     list_select_related = ("seller", "brand")
     list_filter = ("status",)
@@ -501,7 +487,7 @@ class ListingAdmin(NoCountAdmin, ReadOnlyModelAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(NoCountAdmin, ReadOnlyModelAdmin):
+class NoticeAdmin(NoCountAdmin, ReadOnlyAdmin):
     list_display = ("id", "received_at", "listing", "reason", "notifier", "channel", "outcome", "case")
     list_select_related = ("listing", "notifier", "case")
     list_filter = ("reason", "channel", "outcome")
@@ -509,7 +495,7 @@ class NoticeAdmin(NoCountAdmin, ReadOnlyModelAdmin):
 
 
 @admin.register(Notifier)
-class NotifierAdmin(ReadOnlyModelAdmin):
+class NotifierAdmin(ReadOnlyAdmin):
     list_display = (
         "name",
         "kind",
@@ -612,7 +598,7 @@ class PolicyAdmin(ServiceRefusalMixin, admin.ModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(NoCountAdmin, ReadOnlyModelAdmin):
+class DecisionAdmin(NoCountAdmin, ReadOnlyAdmin):
     list_display = ("id", "decided_at", "action", "policy", "listing", "seller", "decided_by", "status")
     list_select_related = ("policy", "listing", "seller", "decided_by")
     list_filter = ("action", "status")
@@ -620,7 +606,7 @@ class DecisionAdmin(NoCountAdmin, ReadOnlyModelAdmin):
 
 
 @admin.register(Appeal)
-class AppealAdmin(NoCountAdmin, ReadOnlyModelAdmin):
+class AppealAdmin(NoCountAdmin, ReadOnlyAdmin):
     list_display = ("id", "submitted_at", "decision", "status", "decided_by", "case_link")
     list_select_related = ("decision", "decided_by")
     list_filter = ("status",)
@@ -635,6 +621,6 @@ class AppealAdmin(NoCountAdmin, ReadOnlyModelAdmin):
 
 
 @admin.register(Strike)
-class StrikeAdmin(NoCountAdmin, ReadOnlyModelAdmin):
+class StrikeAdmin(NoCountAdmin, ReadOnlyAdmin):
     list_display = ("id", "seller", "points", "created_at", "expires_at", "voided_at")
     list_select_related = ("seller",)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -16,21 +17,10 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import services
-from portal.admin_site import ServiceRefusalMixin
+from portal.admin_site import ReadOnlyAdmin, ServiceRefusalMixin, replace_registration
 from portal.api_auth import Scope
 from portal.audit_export import EVENT_FIELDS
 from portal.models import ApiKey, AuditEvent, AuditorAccess, Notification, User
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEvent)
@@ -144,13 +134,11 @@ class UserAdmin(DjangoUserAdmin):
         return False
 
 
-if admin.site.is_registered(Group):
-    admin.site.unregister(Group)
-
-
-@admin.register(Group)
 class RoleAdmin(DjangoGroupAdmin, ReadOnlyAdmin):
     """Roles are defined in portal/roles.py; the console shows them, nobody edits them here."""
+
+
+replace_registration(Group, RoleAdmin)
 
 
 class AuditorAccessForm(forms.ModelForm):
@@ -228,10 +216,8 @@ class AuditedStaticDeviceAdmin(AuditedDeviceMixin, StaticDeviceAdmin):
     pass
 
 
-for _model, _admin in ((TOTPDevice, AuditedTOTPDeviceAdmin), (StaticDevice, AuditedStaticDeviceAdmin)):
-    if admin.site.is_registered(_model):
-        admin.site.unregister(_model)
-    admin.site.register(_model, _admin)
+replace_registration(TOTPDevice, AuditedTOTPDeviceAdmin)
+replace_registration(StaticDevice, AuditedStaticDeviceAdmin)
 
 
 # --- Lock-outs: django-axes' page, where deleting a record lets the account try again -----
@@ -245,30 +231,16 @@ class AuditedAccessAttemptAdmin(AccessAttemptAdmin):
         services.lockouts_reset(attempts=list(queryset), actor=request.user)
 
 
-if admin.site.is_registered(AccessAttempt):
-    admin.site.unregister(AccessAttempt)
-    admin.site.register(AccessAttempt, AuditedAccessAttemptAdmin)
-
-
-class _LogInHistoryAdmin:
-    """django-axes' log-in history is evidence: readable in the console, never edited or deleted there."""
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAccessLogAdmin(_LogInHistoryAdmin, AccessLogAdmin):
+# django-axes' log-in history is evidence: readable in the console, never edited or deleted there.
+class ReadOnlyAccessLogAdmin(ReadOnlyAdmin, AccessLogAdmin):
     pass
 
 
-class ReadOnlyAccessFailureLogAdmin(_LogInHistoryAdmin, AccessFailureLogAdmin):
+class ReadOnlyAccessFailureLogAdmin(ReadOnlyAdmin, AccessFailureLogAdmin):
     pass
 
 
-for _model, _admin in ((AccessLog, ReadOnlyAccessLogAdmin), (AccessFailureLog, ReadOnlyAccessFailureLogAdmin)):
-    if admin.site.is_registered(_model):
-        admin.site.unregister(_model)
-        admin.site.register(_model, _admin)
+if getattr(settings, "AXES_ENABLE_ADMIN", True):  # axes puts its pages in the console only then
+    replace_registration(AccessAttempt, AuditedAccessAttemptAdmin)
+    replace_registration(AccessLog, ReadOnlyAccessLogAdmin)
+    replace_registration(AccessFailureLog, ReadOnlyAccessFailureLogAdmin)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django_otp.forms import OTPAuthenticationFormMixin
@@ -60,6 +61,29 @@ class AuditHistoryMixin:
         if is_auditor(request.user):
             return {}
         return super().get_actions(request)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A console page that shows records and never adds, changes or deletes them."""
+
+    # The read-only page still builds a form: say how a URL without a scheme reads (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def replace_registration(model, model_admin) -> None:
+    """Register ``model_admin`` for a model a third-party app already put in the console (or not)."""
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+    admin.site.register(model, model_admin)
 
 
 class ServiceRefusalMixin:
