@@ -130,6 +130,14 @@ def brand_owner_create(*, name: str, actor, country: str = "", website: str = ""
     return owner
 
 
+def _save_with_diff(row, fields: tuple[str, ...]) -> dict:
+    """Validate and save a registry row (new or edited); what changed in ``fields``, for its audit event."""
+    row.full_clean()
+    before = (type(row).objects.filter(pk=row.pk).values(*fields).first() if row.pk else None) or {}
+    row.save()
+    return audit.diff(before, {f: getattr(row, f) for f in fields})
+
+
 _OWNER_FIELDS = ("name", "country", "website")
 _CONTACT_FIELDS = ("name", "email", "phone", "role", "is_primary")
 
@@ -151,12 +159,7 @@ def brand_owner_update(*, owner: BrandOwner, name: str, country: str, website: s
 @transaction.atomic
 def brand_owner_contact_save(*, contact: BrandOwnerContact, actor) -> BrandOwnerContact:
     """Add or correct a rights holder's contact (who is told about reports and authorizations)."""
-    contact.full_clean()
-    before = (
-        BrandOwnerContact.objects.filter(pk=contact.pk).values(*_CONTACT_FIELDS).first() if contact.pk else None
-    ) or {}
-    contact.save()
-    changes = audit.diff(before, {f: getattr(contact, f) for f in _CONTACT_FIELDS})
+    changes = _save_with_diff(contact, _CONTACT_FIELDS)
     if changes:
         audit.record(
             action=BrandAction.BRAND_OWNER_CONTACT_SAVED,
@@ -259,14 +262,7 @@ def brand_update(*, brand: Brand, name: str, owner: BrandOwner | None, actor) ->
 @transaction.atomic
 def trademark_save(*, registration: TrademarkRegistration, actor) -> TrademarkRegistration:
     """Add or correct a trademark registration of a brand (its expiry caps trademark owners' rights)."""
-    registration.full_clean()
-    before = (
-        TrademarkRegistration.objects.filter(pk=registration.pk).values(*_TRADEMARK_FIELDS).first()
-        if registration.pk
-        else None
-    ) or {}
-    registration.save()
-    changes = audit.diff(before, {f: getattr(registration, f) for f in _TRADEMARK_FIELDS})
+    changes = _save_with_diff(registration, _TRADEMARK_FIELDS)
     if changes:
         audit.record(
             action=BrandAction.TRADEMARK_SAVED,
