@@ -191,19 +191,7 @@ def test_a_brand_name_differing_only_in_case_is_refused_on_the_form(officer_clie
 
 
 def test_brand_created_in_the_console_is_audited(officer_client):
-    response = officer_client.post(
-        reverse("admin:sellers_brand_add"),
-        {
-            "name": "Nordlicht",
-            "protected": "on",
-            "trademarks-TOTAL_FORMS": "0",
-            "trademarks-INITIAL_FORMS": "0",
-            "reference_prices-TOTAL_FORMS": "0",
-            "reference_prices-INITIAL_FORMS": "0",
-            "images-TOTAL_FORMS": "0",
-            "images-INITIAL_FORMS": "0",
-        },
-    )
+    response = officer_client.post(reverse("admin:sellers_brand_add"), _brand_form("Nordlicht"))
     assert response.status_code == 302, response.content.decode()[:2000]
     brand = Brand.objects.get(name="Nordlicht")
     assert brand.slug == "nordlicht" and brand.protected
