@@ -8,7 +8,7 @@ class PortalConfig(AppConfig):
     verbose_name = "Hallmark"
 
     def ready(self) -> None:
-        from portal import roles, schema, signals  # noqa: F401  (connects receivers, registers extensions)
+        from portal import checks, roles, schema, signals  # noqa: F401  (connects receivers, registers checks and extensions)
 
         # Runs after the last app's migrations so every model's permissions exist.
         post_migrate.connect(roles.sync_roles, sender=self, dispatch_uid="hallmark.sync_roles")

@@ -251,19 +251,7 @@ def _append_params(fields: dict[str, Any], values: dict[str, Any]) -> list:
     return [*canonical_pieces(fields), timezone.now(), *(values[c] for c in _APPEND_COLUMNS)]
 
 
-def _append_postgresql(fields: dict[str, Any], values: dict[str, Any]) -> tuple:
-    params = _append_params(fields, values)
-    with connection.cursor() as cursor:
-        cursor.execute(_APPEND_SQL, params)
-        row = cursor.fetchone()
-        if row is None:  # no head row yet
-            ensure_head()
-            cursor.execute(_APPEND_SQL, params)
-            row = cursor.fetchone()
-    return row
-
-
-def _append_in_python(fields: dict[str, Any], values: dict[str, Any]) -> tuple:
+def _append_in_python(fields: dict[str, Any], values: dict[str, Any]) -> None:
     # SQLite: BEGIN IMMEDIATE already holds the database's one write lock.
     # The address is hashed as the field will store it (SQLite keeps Django's text form).
     fields["ip"] = values["ip"] = AuditEvent._meta.get_field("ip").get_prep_value(fields["ip"])
@@ -275,15 +263,8 @@ def _append_in_python(fields: dict[str, Any], values: dict[str, Any]) -> tuple:
     created_at = max(timezone.now(), head.created_at) if head.created_at else timezone.now()
     fields["created_at"] = format_time(created_at)
     digest = event_hash(fields)
-    event = AuditEvent.objects.create(
-        **values,
-        seq=fields["seq"],
-        prev_hash=head.hash,
-        created_at=created_at,
-        hash=digest,
-    )
-    move_head(seq=event.seq, prev_hash=event.prev_hash, hash=digest, created_at=created_at)
-    return event.pk, event.seq, event.prev_hash, created_at, digest
+    AuditEvent.objects.create(**values, seq=fields["seq"], prev_hash=head.hash, created_at=created_at, hash=digest)
+    move_head(seq=fields["seq"], prev_hash=head.hash, hash=digest, created_at=created_at)
 
 
 def record(
@@ -296,14 +277,19 @@ def record(
     target_display: str | None = None,
     changes: Mapping[str, Any] | None = None,
     reason: str = "",
-) -> AuditEvent:
-    """Append one event to the chain and return it.
+) -> None:
+    """Append one event to the chain, in the caller's transaction.
 
     ``actor`` is a user or ``None`` for the system (a sweep, a task with no
     human behind it); it is a required argument so nobody forgets it.
 
-    The event holds the chain's lock until the caller's transaction ends, so
-    record as late in a transaction as the story allows.
+    On PostgreSQL the append travels with the transaction's next statement, or
+    with its COMMIT (``portal.db_backend``): it costs no round trip of its own,
+    and it is visible to every later statement of the transaction. A failed
+    append fails that statement, and so the transaction. The event takes the
+    chain's lock when it reaches the server and holds it until the commit, so
+    record as late in a transaction as the story allows. Nothing is returned:
+    the database numbers and hashes the event; read it back if you need it.
     """
     fields, values = _event(
         action=action,
@@ -318,15 +304,9 @@ def record(
     # No savepoint: an event belongs to its caller's transaction and fails with it.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
-            row = _append_postgresql(fields, values)
+            connection.send_with_next_statement(_APPEND_SQL, _append_params(fields, values))
         else:
-            row = _append_in_python(fields, values)
-    pk, seq, prev_hash, created_at, digest = row
-    event = AuditEvent(id=pk, seq=seq, prev_hash=prev_hash, created_at=created_at, hash=digest, **values)
-    event.actor = actor if getattr(actor, "pk", None) else None
-    event._state.adding = False
-    event._state.db = connection.alias
-    return event
+            _append_in_python(fields, values)
 
 
 def append_statement(**kwargs) -> tuple[str, list]:
@@ -335,8 +315,8 @@ def append_statement(**kwargs) -> tuple[str, list]:
     For a hot path that sends the event together with its own change and the
     COMMIT in one round trip, so the chain's lock is never held while the
     client is away (``moderation.services.cases.case_claim_next``). Takes the
-    arguments of ``record``; the statement returns no row when the chain has no
-    head yet (``ensure_head`` first).
+    arguments of ``record``; the statement returns the new event's row (it
+    creates a missing chain head first, migration portal 0013).
     """
     fields, values = _event(**kwargs)
     return _APPEND_SQL, _append_params(fields, values)

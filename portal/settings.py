@@ -182,6 +182,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
+    # PostgreSQL through our backend: BEGIN, COMMIT and audit events ride with real statements.
+    DATABASES["default"]["ENGINE"] = "portal.db_backend"
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
     # Behind a transaction-mode pooler: no server-side cursors, no prepared statements (portal.db).

@@ -19,3 +19,12 @@ def login_staff(client, user, device=None):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+def recorded(**kwargs):
+    """``audit.record(**kwargs)``, then the stored event (``record`` returns nothing: the database numbers it)."""
+    from portal import audit
+    from portal.models import AuditEvent
+
+    audit.record(**kwargs)
+    return AuditEvent.objects.latest("seq")

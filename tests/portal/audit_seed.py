@@ -6,6 +6,7 @@ from portal import audit, context
 from portal.models import AuditEvent
 from portal.roles import Role
 from tests.factories import UserFactory, staff
+from tests.helpers import recorded
 
 
 def seed_history(n: int = 12) -> list[AuditEvent]:
@@ -16,7 +17,7 @@ def seed_history(n: int = 12) -> list[AuditEvent]:
     try:
         for i in range(n):
             events.append(
-                audit.record(
+                recorded(
                     action=audit.PortalAction.USER_CHANGED if i % 3 else audit.PortalAction.USER_ROLES_CHANGED,
                     actor=officer if i % 2 else None,
                     target=subject,

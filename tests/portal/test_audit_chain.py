@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from portal import audit
 from portal.models import AuditEvent
 from tests.factories import UserFactory
+from tests.helpers import recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def _record(n: int, actor=None):
     target = UserFactory()
     return [
-        audit.record(
+        recorded(
             action=audit.PortalAction.USER_CHANGED,
             actor=actor,
             target=target,
@@ -53,7 +54,7 @@ def test_event_stamps_actor_role_request_and_target():
     officer = staff(Role.VETTING_OFFICER)
     token = context.set_current(context.RequestContext(request_id="req-123", ip="203.0.113.9"))
     try:
-        event = audit.record(action=audit.PortalAction.USER_CHANGED, actor=officer, target=officer, reason="why")
+        event = recorded(action=audit.PortalAction.USER_CHANGED, actor=officer, target=officer, reason="why")
     finally:
         context.reset(token)
     event.refresh_from_db()
@@ -92,7 +93,7 @@ def test_floats_and_decimals_are_stored_as_text_so_hashes_survive_the_database()
     from decimal import Decimal
 
     target = UserFactory()
-    event = audit.record(
+    event = recorded(
         action=audit.PortalAction.USER_CHANGED,
         actor=None,
         target=target,

@@ -9,7 +9,7 @@ from portal import audit
 from portal.models import AuditEvent
 from portal.roles import Role
 from tests.factories import UserFactory, staff
-from tests.helpers import login_staff
+from tests.helpers import login_staff, recorded
 from tests.portal.audit_seed import auditor, seed_history, tamper
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +22,9 @@ def _events(response) -> list[int]:
 def test_explorer_filters_by_actor_role_action_target_and_time(client):
     officer = staff(Role.VETTING_OFFICER)
     a, b = UserFactory(), UserFactory()
-    e1 = audit.record(action=audit.PortalAction.USER_CHANGED, actor=officer, target=a, reason="one")
-    e2 = audit.record(action=audit.PortalAction.USER_ROLES_CHANGED, actor=None, target=a)
-    e3 = audit.record(action=audit.PortalAction.USER_CHANGED, actor=None, target=b)
+    e1 = recorded(action=audit.PortalAction.USER_CHANGED, actor=officer, target=a, reason="one")
+    e2 = recorded(action=audit.PortalAction.USER_ROLES_CHANGED, actor=None, target=a)
+    e3 = recorded(action=audit.PortalAction.USER_CHANGED, actor=None, target=b)
     login_staff(client, auditor())
     url = reverse("admin:audit_explorer")
     assert _events(client.get(url, {"actor": officer.pk})) == [e1.seq]
@@ -76,9 +76,9 @@ def test_timeline_shows_one_object_from_creation_to_today(client):
     subject = UserFactory()
     other = UserFactory()
     mine = [
-        audit.record(action=audit.PortalAction.USER_CREATED, actor=None, target=subject, reason="created"),
-        audit.record(action=audit.PortalAction.USER_CHANGED, actor=None, target=other),
-        audit.record(action=audit.PortalAction.USER_DEACTIVATED, actor=None, target=subject, reason="left"),
+        recorded(action=audit.PortalAction.USER_CREATED, actor=None, target=subject, reason="created"),
+        recorded(action=audit.PortalAction.USER_CHANGED, actor=None, target=other),
+        recorded(action=audit.PortalAction.USER_DEACTIVATED, actor=None, target=subject, reason="left"),
     ]
     login_staff(client, auditor())
     response = client.get(reverse("admin:audit_timeline", args=["portal.user", subject.pk]))
@@ -89,9 +89,7 @@ def test_timeline_shows_one_object_from_creation_to_today(client):
 
 
 def test_timeline_of_a_deleted_object_still_shows_its_events(client):
-    event = audit.record(
-        action=audit.PortalAction.USER_CHANGED, actor=None, target_type="portal.user", target_id=999999
-    )
+    event = recorded(action=audit.PortalAction.USER_CHANGED, actor=None, target_type="portal.user", target_id=999999)
     login_staff(client, auditor())
     response = client.get(reverse("admin:audit_timeline", args=["portal.user", "999999"]))
     assert response.status_code == 200
@@ -161,7 +159,7 @@ def test_the_api_offers_the_explorer_filters(client):
     from portal.api_auth import Scope
 
     target = UserFactory()
-    wanted = audit.record(action=audit.PortalAction.USER_ROLES_CHANGED, actor=None, target=target)
+    wanted = recorded(action=audit.PortalAction.USER_ROLES_CHANGED, actor=None, target=target)
     audit.record(action=audit.PortalAction.USER_CHANGED, actor=None, target=target)
     _key, secret = services.api_key_create(name="auditor", scopes=[Scope.AUDIT_READ], actor=None)
     response = client.get(

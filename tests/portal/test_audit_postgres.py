@@ -12,12 +12,13 @@ from django.db import DatabaseError, connection, connections, transaction
 from portal import audit
 from portal.models import AuditEvent
 from tests.factories import UserFactory
+from tests.helpers import recorded
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _event():
-    return audit.record(
+    return recorded(
         action=audit.PortalAction.USER_CHANGED, actor=None, target=UserFactory(), changes={"x": 1}, reason="r"
     )
 
@@ -110,7 +111,7 @@ def test_the_hash_the_database_computes_is_the_documented_one():
 
     token = context.set_current(context.RequestContext(request_id="req-1", ip="2001:db8::1"))
     try:
-        event = audit.record(
+        event = recorded(
             action=audit.PortalAction.USER_CHANGED,
             actor=UserFactory(username="o'brien\"x"),
             target=UserFactory(),

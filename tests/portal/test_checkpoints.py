@@ -15,7 +15,7 @@ from portal import audit
 from portal.checkpoints import ChainBroken, checkpoints_check, checkpoints_record
 from portal.models import AuditCheckpoint, AuditEvent
 from tests.factories import UserFactory
-from tests.helpers import login_staff
+from tests.helpers import login_staff, recorded
 from tests.portal.audit_seed import auditor, tamper
 
 pytestmark = pytest.mark.django_db
@@ -32,9 +32,7 @@ def _events_on(day: datetime, n: int, target) -> list[AuditEvent]:
     events = []
     for i in range(n):
         with mock.patch.object(timezone, "now", return_value=day + timedelta(hours=1, minutes=i)):
-            events.append(
-                audit.record(action=audit.PortalAction.USER_CHANGED, actor=None, target=target, reason=str(i))
-            )
+            events.append(recorded(action=audit.PortalAction.USER_CHANGED, actor=None, target=target, reason=str(i)))
     return events
 
 

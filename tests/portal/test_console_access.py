@@ -12,7 +12,7 @@ from django.utils import timezone
 from portal.models import AuditEvent, AuditorAccess
 from portal.roles import HIDDEN_FROM_ROLES, Role
 from tests.factories import TEST_PASSWORD, UserFactory, staff, totp_device
-from tests.helpers import current_totp, login_staff
+from tests.helpers import current_totp, login_staff, recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +159,7 @@ def test_audit_events_are_read_only_even_for_superusers(client):
     login_staff(client, admin_user)
     from portal import audit
 
-    event = audit.record(action=audit.PortalAction.USER_CHANGED, actor=admin_user, target=admin_user)
+    event = recorded(action=audit.PortalAction.USER_CHANGED, actor=admin_user, target=admin_user)
     assert client.get(reverse("admin:portal_auditevent_add")).status_code == 403
     assert client.post(reverse("admin:portal_auditevent_change", args=[event.pk]), {"reason": "x"}).status_code == 403
     assert client.post(reverse("admin:portal_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403

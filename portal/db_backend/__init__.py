@@ -1,0 +1,1 @@
+"""Hallmark's PostgreSQL database backend (``ENGINE = "portal.db_backend"``); see ``base``."""
