@@ -179,6 +179,23 @@ _DB_FILLED = ("created_at", "prev_hash", "seq")
 assert tuple(n for n in sorted(HASHED_FIELDS) if n in _DB_FILLED) == _DB_FILLED
 
 
+# The canonical text's keys, in order, each with its separator: the same for every event.
+_KEYS = [("," if i else "") + _CANONICAL.encode(name) + ":" for i, name in enumerate(sorted(HASHED_FIELDS))]
+_ORDER = list(zip(sorted(HASHED_FIELDS), _KEYS, strict=True))
+_encode_text = json.encoder.encode_basestring  # what _CANONICAL uses for a str (ensure_ascii=False)
+
+
+def _scalar(value: Any) -> str:
+    """A hashed field's JSON text, as ``_CANONICAL`` writes it, without the encoder's overhead for the usual types."""
+    if value.__class__ is str:
+        return _encode_text(value)
+    if value is None:
+        return "null"
+    if value.__class__ is int:
+        return int.__repr__(value)
+    return _CANONICAL.encode(value)
+
+
 def canonical_pieces(fields: Mapping[str, Any]) -> list[str]:
     """The canonical text of an event's hashed fields, cut around the values the database fills in.
 
@@ -190,8 +207,8 @@ def canonical_pieces(fields: Mapping[str, Any]) -> list[str]:
     """
     pieces: list[str] = []
     current = "{"
-    for i, name in enumerate(sorted(HASHED_FIELDS)):
-        current += ("," if i else "") + _CANONICAL.encode(name) + ":"
+    for name, key in _ORDER:
+        current += key
         if name == "seq":
             pieces.append(current)
             current = ""
@@ -199,7 +216,7 @@ def canonical_pieces(fields: Mapping[str, Any]) -> list[str]:
             pieces.append(current + '"')
             current = '"'
         else:
-            current += _CANONICAL.encode(fields[name])
+            current += _scalar(fields[name])
     pieces.append(current + "}")
     return pieces
 

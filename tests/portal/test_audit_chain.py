@@ -177,7 +177,7 @@ def test_diff_lists_only_changed_fields():
 @given(
     st.fixed_dictionaries(
         {
-            name: st.one_of(st.none(), st.integers(), st.text())
+            name: st.one_of(st.none(), st.booleans(), st.integers(), st.text(), st.floats(allow_nan=False))
             for name in audit.HASHED_FIELDS
             if name not in {"created_at", "prev_hash", "seq"}
         }
