@@ -300,12 +300,12 @@ def record(
     ``actor`` is a user or ``None`` for the system (a sweep, a task with no
     human behind it); it is a required argument so nobody forgets it.
 
-    On PostgreSQL the append travels with the transaction's next statement, or
-    with its COMMIT (``portal.db_backend``): it costs no round trip of its own,
-    and it is visible to every later statement of the transaction. A failed
-    append fails that statement, and so the transaction. The event takes the
-    chain's lock when it reaches the server and holds it until the commit, so
-    record as late in a transaction as the story allows. Nothing is returned:
+    On PostgreSQL the append travels in front of the transaction's COMMIT
+    (``portal.db_backend``): it costs no round trip of its own, and the chain's
+    lock is the transaction's last lock, held only inside the commit, so it is
+    never part of a deadlock. A later statement of the transaction that reads
+    the audit tables sees the event. A failed append fails the commit, and so
+    the transaction. On SQLite the event is written at once. Nothing is returned:
     the database numbers and hashes the event; read it back if you need it.
     """
     fields, values = _event(
@@ -321,7 +321,7 @@ def record(
     # No savepoint: an event belongs to its caller's transaction and fails with it.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
-            connection.send_with_next_statement(_APPEND_SQL, _append_params(fields, values))
+            connection.send_with_commit(_APPEND_SQL, _append_params(fields, values))
         else:
             _append_in_python(fields, values)
 

@@ -18,5 +18,5 @@ def engine_errors(wrappers) -> list[checks.Error]:
             id="portal.E001",
         )
         for alias, conn in wrappers.items()
-        if conn.vendor == "postgresql" and not hasattr(conn, "send_with_next_statement")
+        if conn.vendor == "postgresql" and not hasattr(conn, "send_with_commit")
     ]

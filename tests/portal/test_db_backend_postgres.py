@@ -6,10 +6,13 @@ connection (``pg_stat_activity``), so the tests see what crossed the wire.
 
 from __future__ import annotations
 
+import threading
+import time
+
 import psycopg2
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from portal import audit
@@ -72,7 +75,7 @@ def test_an_audited_change_sends_its_event_with_the_commit(observer):
     # the session's last string began with the event and ended the transaction: the COMMIT came with it
     assert state == "idle" and query.startswith("SELECT * FROM hallmark_audit_append(")
     (logged,) = [q["sql"] for q in captured.captured_queries if "hallmark_audit_append" in q["sql"]]
-    assert logged.startswith("/* with the next statement */")  # counted as a statement, sent with the COMMIT
+    assert logged.startswith("/* with the commit */")  # counted as a statement, sent with the COMMIT
     assert AuditEvent.objects.count() == events + 1
     assert audit.verify_chain().ok
 
@@ -85,11 +88,67 @@ def test_a_service_records_its_event_once_committed():
     assert audit.verify_chain().ok
 
 
-def test_a_queued_event_is_visible_to_the_next_statement_of_its_transaction():
+def test_a_queued_event_waits_for_the_commit_but_a_read_of_the_audit_tables_sees_it(observer):
     user = UserFactory()
     with transaction.atomic():
         _event(user)
+        User.objects.filter(pk=user.pk).update(first_name="Ada")
+        assert observer()[1].startswith("BEGIN;UPDATE ")  # the event did not ride with the update
         assert AuditEvent.objects.filter(target_id=str(user.pk)).exists()
+        assert observer()[1].startswith("SELECT * FROM hallmark_audit_append(")
+
+
+def test_an_event_sent_inside_a_savepoint_that_rolls_back_is_sent_again_with_the_commit():
+    user = UserFactory()
+    with transaction.atomic():
+        _event(user, reason="outer")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            assert AuditEvent.objects.filter(reason="outer").exists()  # sent now, after the savepoint
+            raise RuntimeError("undo the inner block, and with it the event's first sending")
+    assert list(AuditEvent.objects.filter(target_id=str(user.pk)).values_list("reason", flat=True)) == ["outer"]
+    assert audit.verify_chain().ok
+
+
+def test_the_chain_lock_is_taken_last_so_an_event_never_waits_in_a_deadlock():
+    """One transaction records, then waits for a row the other holds while that one records and commits."""
+    user = UserFactory()
+    holding, recorded = threading.Event(), threading.Event()
+    errors = []
+
+    def holder():
+        try:
+            with transaction.atomic():
+                User.objects.select_for_update().get(pk=user.pk)
+                holding.set()
+                recorded.wait(5)
+                time.sleep(0.3)  # the other is now waiting for this row
+                _event(user, reason="holder")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def waiter():
+        try:
+            holding.wait(5)
+            with transaction.atomic():
+                _event(user, reason="waiter")
+                recorded.set()
+                User.objects.select_for_update().get(pk=user.pk)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=waiter)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    reasons = set(AuditEvent.objects.filter(target_id=str(user.pk)).values_list("reason", flat=True))
+    assert reasons == {"holder", "waiter"}
+    assert audit.verify_chain().ok
 
 
 def test_a_rollback_discards_queued_events_with_the_change():
@@ -130,7 +189,7 @@ def test_a_queued_statement_that_fails_fails_the_transaction_and_its_change():
     user = UserFactory()
     with pytest.raises(DatabaseError), transaction.atomic():
         User.objects.filter(pk=user.pk).update(first_name="Half")
-        connection.send_with_next_statement("SELECT 1 / %s", [0])
+        connection.send_with_commit("SELECT 1 / %s", [0])
     assert User.objects.get(pk=user.pk).first_name != "Half"
     assert connection.connection.get_transaction_status() == IDLE
 
@@ -146,7 +205,7 @@ def test_a_statement_that_never_reached_the_server_keeps_the_queue():
 
 def test_queueing_outside_a_transaction_is_refused():
     with pytest.raises(transaction.TransactionManagementError):
-        connection.send_with_next_statement("SELECT 1", None)
+        connection.send_with_commit("SELECT 1", None)
 
 
 def test_manual_transactions_begin_again_after_each_commit_and_rollback():
