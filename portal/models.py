@@ -74,19 +74,21 @@ class AuditEvent(models.Model):
     seq = models.BigIntegerField(unique=True, editable=False)
     created_at = models.DateTimeField(editable=False, db_index=True)
     # No database FK: users are deactivated, never deleted, and the row must not
-    # be touched by an ON DELETE action (the trigger would refuse it anyway).
+    # be touched by an ON DELETE action (the trigger would refuse it anyway). No
+    # index of its own either: audit_actor_idx (actor, seq) serves every lookup by actor.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
         editable=False,
     )
     actor_display = models.CharField(max_length=150, editable=False)
     actor_role = models.CharField(max_length=40, editable=False)
-    action = models.CharField(max_length=100, db_index=True, editable=False)
+    action = models.CharField(max_length=100, editable=False)  # indexed in Meta: one index serves = and LIKE
     target_type = models.CharField(max_length=100, editable=False)
     target_id = models.CharField(max_length=64, editable=False)
     target_display = models.CharField(max_length=255, blank=True, editable=False)
@@ -106,7 +108,12 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         indexes = [
             models.Index(fields=["target_type", "target_id", "seq"], name="audit_target_idx"),
-            models.Index(fields=["actor", "seq"], name="audit_actor_idx"),
+            # Lookups by actor name a user; most events are the system's (no actor), and
+            # leaving them out spares those appends an index entry.
+            models.Index(fields=["actor", "seq"], name="audit_actor_seq_idx", condition=models.Q(actor__isnull=False)),
+            # varchar_pattern_ops serves both "action = …" and "action LIKE 'prefix%'" (the
+            # explorer's "starts with"), so one index instead of Django's usual two.
+            models.Index(fields=["action"], name="audit_action_idx", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:
