@@ -87,7 +87,11 @@ class ReportThrottle(ApiKeyRateThrottle):
 
 
 class NoticeCreateView(APIView):
-    """File a notice (DSA Art. 16). Send an ``Idempotency-Key`` header so a retry returns the first notice."""
+    """File a notice (DSA Art. 16). Send an ``Idempotency-Key`` header so a retry returns the first notice.
+
+    The answer confirms receipt. The notice joins its listing's case a moment
+    later, when a triage run picks it up: ``case`` is empty until then.
+    """
 
     required_scopes = (Scope.REPORTS_WRITE,)
     throttle_classes = [ReportThrottle]
@@ -120,6 +124,7 @@ class NoticeCreateView(APIView):
             good_faith=data["good_faith"],
             channel=Notice.Channel.API,
             idempotency_key=key,
+            triage_now=False,
         )
         return Response(
             NoticeOutputSerializer(notice).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK

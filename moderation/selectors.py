@@ -5,8 +5,22 @@ from __future__ import annotations
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from moderation.models import Decision, Strike
+from moderation.models import Decision, Listing, Strike
+from portal.db import fetch_prepared, instance_from_columns
 from sellers.models import BrandAuthorization
+
+
+def listing_by_external_id(external_id: str) -> Listing | None:
+    """The listing with this marketplace id, with only its id read (the rest loads when used).
+
+    The notice intake's lookup, a prepared statement: it runs on every notice.
+    """
+    rows = fetch_prepared(
+        "listing_by_external_id", "SELECT id FROM moderation_listing WHERE external_id = %s", [external_id]
+    )
+    if not rows:
+        return None
+    return instance_from_columns(Listing, {"id": rows[0][0], "external_id": external_id})
 
 
 def decisions_for_seller(seller) -> QuerySet[Decision]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from moderation import dsa
+from moderation import dsa, selectors
 from moderation.models import Decision, Listing, Notice, Reason
 from sellers.models import Brand, Seller
 
@@ -104,19 +104,23 @@ class NoticeInputSerializer(serializers.Serializer):
         return value
 
     def validate_listing(self, value):
-        listing = Listing.objects.filter(external_id=value).first()
+        listing = selectors.listing_by_external_id(value)
         if listing is None:
             raise serializers.ValidationError(_("No listing with this id is known."))
         return listing
 
 
-class NoticeOutputSerializer(serializers.ModelSerializer):
+class NoticeOutputSerializer(serializers.Serializer):
+    # Declared field by field, not a ModelSerializer: it answers every notice, and a
+    # ModelSerializer builds its fields from the model on each use.
+    id = serializers.IntegerField()
     listing = serializers.CharField(source="listing.external_id")
-    case = serializers.IntegerField(source="case_id", allow_null=True)
-
-    class Meta:
-        model = Notice
-        fields = ("id", "listing", "case", "reason", "outcome", "received_at")
+    case = serializers.IntegerField(
+        source="case_id", allow_null=True, help_text=_("empty until the notice is triaged into a case")
+    )
+    reason = serializers.ChoiceField(choices=Reason.choices)
+    outcome = serializers.ChoiceField(choices=Notice.Outcome.choices)
+    received_at = serializers.DateTimeField()
 
 
 class DsaStatementSerializer(serializers.Serializer):

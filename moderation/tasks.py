@@ -90,3 +90,14 @@ def sweep_pending_images() -> int:
     for image_id in ids:
         enqueue_on_commit(fetch_listing_image, image_id=image_id)
     return len(ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def triage_notices() -> int:
+    """Join waiting notices to their cases; sends itself again while more wait."""
+    from moderation.services.notices import awaiting_triage, notices_triage_pending
+
+    done = notices_triage_pending()
+    if done and awaiting_triage().exists():
+        triage_notices.apply_async()
+    return done

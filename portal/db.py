@@ -23,7 +23,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, models
 
 _PLACEHOLDER = re.compile(r"%s")
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")  # with the prefix and digest, within 63 characters
@@ -85,3 +85,39 @@ def _prepare(cursor, statement: str, sql: str) -> None:
             raise ValueError(f"{statement}: only %s placeholders, no other % (the text is sent without interpolation)")
         cursor.execute(f"PREPARE {statement} AS {text}")
     _prepared_here().add(statement)
+
+
+def instance_from_columns(model: type[models.Model], values: dict) -> models.Model:
+    """A model instance read from some of its columns (by attribute name); the rest load when used."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, names, [values[name] for name in names])
+
+
+def insert_prepared(obj: models.Model, *, name: str) -> models.Model:
+    """Insert a new model instance with a prepared statement; set its primary key and return it.
+
+    ``Model.save()`` compiles its INSERT anew on every call (about 0.4 ms of
+    Python here); this builds it once per connection from the model's own field
+    list and sends only the values. Like ``save()`` it runs each field's
+    ``pre_save`` (``auto_now`` and the like) and its database preparation. Unlike
+    ``save()`` it sends no ``pre_save``/``post_save`` signals, so use it only for
+    models no receiver listens to. Elsewhere than on PostgreSQL it is ``save()``.
+    """
+    meta = obj._meta
+    if connection.vendor != "postgresql":
+        obj.save(force_insert=True)
+        return obj
+    pk = meta.pk
+    fields = [f for f in meta.concrete_fields if not (f is pk and getattr(obj, f.attname) is None)]
+    quote = connection.ops.quote_name
+    # Names from the model's own metadata, quoted; values only as parameters.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(pk.column)}"
+    )
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    [(new_pk,)] = fetch_prepared(name, sql, values)
+    setattr(obj, pk.attname, new_pk)
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj

@@ -376,6 +376,8 @@ CELERY_BEAT_SCHEDULE = {
     "auditors-expire": {"task": "portal.tasks.expire_auditors", "schedule": 600.0},
     "moderation-sla-sweep": {"task": "moderation.tasks.sweep_overdue_cases", "schedule": 300.0},
     "moderation-image-sweep": {"task": "moderation.tasks.sweep_pending_images", "schedule": 900.0},
+    # Notices a lost triage run left waiting (the API schedules a run after each burst).
+    "moderation-triage-sweep": {"task": "moderation.tasks.triage_notices", "schedule": 60.0},
     "sellers-authorization-sweep": {"task": "sellers.tasks.authorization_sweep", "schedule": 3600.0},
     "audit-checkpoints": {"task": "portal.tasks.record_audit_checkpoints", "schedule": 3600.0},
     "audit-verify": {"task": "portal.tasks.verify_audit_chain", "schedule": 6 * 3600.0},
@@ -429,6 +431,9 @@ MODERATION_STRIKE_THRESHOLDS = env_numbers(
     "MODERATION_STRIKE_THRESHOLDS", {"warn", "restrict_new", "suspend", "propose_termination", "suspend_days"}
 )
 MODERATION_CLAIM_MINUTES = env_int("MODERATION_CLAIM_MINUTES", 15)
+# Seconds between an API notice's commit and the triage run that files it into a case:
+# notices arriving within it share one run.
+MODERATION_TRIAGE_DELAY = float(env("MODERATION_TRIAGE_DELAY", "1"))
 MODERATION_NOTIFIER_UNFOUNDED_WARNING = env_int("MODERATION_NOTIFIER_UNFOUNDED_WARNING", 3)
 MODERATION_REPORT_RATE = env("MODERATION_REPORT_RATE", "600/min")
 if not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", MODERATION_REPORT_RATE):

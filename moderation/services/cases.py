@@ -92,6 +92,10 @@ def _source_rank(source: str) -> int:
     return order.index(source)
 
 
+def _brought_by(notice: Notice | None) -> dict:
+    return {"notice": notice.pk} if notice is not None else {}
+
+
 @transaction.atomic(savepoint=False)
 def case_open_or_raise(
     *,
@@ -137,7 +141,13 @@ def case_open_or_raise(
             action=ModerationAction.CASE_OPENED,
             actor=actor,
             target=case,
-            changes={"source": source, "reason": reason, "automated": automated, "priority": case.priority},
+            changes={
+                "source": source,
+                "reason": reason,
+                "automated": automated,
+                "priority": case.priority,
+                **_brought_by(notice),
+            },
             reason=_("opened by automated signals") if automated else "",
         )
         return case, True
@@ -163,7 +173,7 @@ def case_open_or_raise(
             action=ModerationAction.CASE_RAISED,
             actor=actor,
             target=case,
-            changes={**changes, "priority": {"before": old_priority, "after": case.priority}},
+            changes={**changes, "priority": {"before": old_priority, "after": case.priority}, **_brought_by(notice)},
         )
     return case, False
 
