@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from moderation import dsa
+from moderation import dsa, selectors
 from moderation.models import Decision, Notice
 from moderation.serializers import (
     BatchOutputSerializer,
@@ -105,12 +106,17 @@ class NoticeCreateView(APIView):
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 100:
             raise ValidationError({"Idempotency-Key": ["At most 100 characters."]})
-        notifier = notifier_for_key(request.auth)
+        named = request.data.get("listing") if isinstance(request.data, Mapping) else None
+        notifier, listing = selectors.notice_intake_rows(
+            api_key_id=request.auth.pk, external_id=named if isinstance(named, str) else ""
+        )
+        if notifier is None:  # the key's first notice
+            notifier = notifier_for_key(request.auth)
         if key:
             existing = Notice.objects.filter(notifier=notifier, idempotency_key=key).first()
             if existing is not None:
                 return Response(NoticeOutputSerializer(existing).data, status=status.HTTP_200_OK)
-        serializer = NoticeInputSerializer(data=request.data)
+        serializer = NoticeInputSerializer(data=request.data, context={"listing": listing})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         notice, created = notice_submit(
