@@ -19,11 +19,12 @@ database, as Django already asks for there: the query is then sent as text.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Sequence
 
-from django.db import DatabaseError, connection, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
 
 _PLACEHOLDER = re.compile(r"%s")
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")  # with the prefix and digest, within 63 characters
@@ -97,27 +98,34 @@ def insert_prepared(obj: models.Model, *, name: str) -> models.Model:
     """Insert a new model instance with a prepared statement; set its primary key and return it.
 
     ``Model.save()`` compiles its INSERT anew on every call (about 0.4 ms of
-    Python here); this builds it once per connection from the model's own field
+    Python here); this builds it once per process from the model's own field
     list and sends only the values. Like ``save()`` it runs each field's
     ``pre_save`` (``auto_now`` and the like) and its database preparation. Unlike
     ``save()`` it sends no ``pre_save``/``post_save`` signals, so use it only for
     models no receiver listens to. Elsewhere than on PostgreSQL it is ``save()``.
     """
-    meta = obj._meta
-    if connection.vendor != "postgresql":
+    db = connections[obj._state.db or DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
         obj.save(force_insert=True)
         return obj
-    pk = meta.pk
-    fields = [f for f in meta.concrete_fields if not (f is pk and getattr(obj, f.attname) is None)]
-    quote = connection.ops.quote_name
-    # Names from the model's own metadata, quoted; values only as parameters.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(pk.column)}"
-    )
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    pk = obj._meta.pk
+    fields, sql = _insert_sql(type(obj), with_pk=getattr(obj, pk.attname) is not None)
+    values = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
     [(new_pk,)] = fetch_prepared(name, sql, values)
     setattr(obj, pk.attname, new_pk)
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = db.alias
     return obj
+
+
+@functools.cache
+def _insert_sql(model: type[models.Model], *, with_pk: bool) -> tuple[list, str]:
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if with_pk or f is not meta.pk]
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    # Names from the model's own metadata, quoted; values only as parameters.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
+    )
+    return fields, sql

@@ -103,4 +103,10 @@ class Notice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Notice #{self.pk} ({self.get_reason_display()})"
+        # The enum's own label: get_reason_display() translates every choice on each call,
+        # and the audit trail names every notice received.
+        try:
+            reason = Reason(self.reason).label
+        except ValueError:
+            reason = self.reason
+        return f"Notice #{self.pk} ({reason})"
