@@ -101,6 +101,11 @@ class Notice(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(good_faith=True), name="notice_good_faith_required"),
         ]
+        indexes = [
+            # Triage takes the oldest waiting notices (no case yet) in small batches: this
+            # finds them in order however many notices were triaged before.
+            models.Index(fields=["id"], name="notice_awaiting_triage", condition=models.Q(case__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         # The enum's own label: get_reason_display() translates every choice on each call,

@@ -151,12 +151,15 @@ def notices_triage_pending(*, limit: int = 2000) -> int:
     done = 0
     while done < limit:
         with transaction.atomic():
-            batch = list(
+            # Lock the ids alone first: a plain walk of the partial index, whatever the
+            # planner believes about the backlog (a burst outruns its statistics).
+            ids = list(
                 awaiting_triage()
-                .select_related("listing", "notifier")
-                .select_for_update(skip_locked=True, of=("self",))
-                .order_by("pk")[: min(TRIAGE_BATCH, limit - done)]
+                .select_for_update(skip_locked=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)[: min(TRIAGE_BATCH, limit - done)]
             )
+            batch = list(Notice.objects.filter(pk__in=ids).select_related("listing", "notifier").order_by("pk"))
             for notice in batch:
                 try:
                     with transaction.atomic():
