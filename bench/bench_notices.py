@@ -1,18 +1,26 @@
 """Notice intake: ``POST /api/v1/reports`` under gunicorn (2 workers).
 
-Each request files a real notice about a random seeded listing (it joins the
-listing's open case or opens one, rescoring it, and queues the receipt
-e-mail through Redis as in production). Baseline, interleaved in rounds: a
-trivial authenticated DRF endpoint on the same stack that parses the same
-JSON body. Target: throughput at least 0.5 of the baseline's.
+Each request files a real notice about a random seeded listing: the notice
+and its audit event are stored and a triage run is sent to Redis after the
+commit, as in production. Baseline, in alternating rounds: a trivial
+authenticated DRF endpoint on the same stack that parses the same JSON body.
+Target: throughput at least 0.5 of the baseline's (the median of the rounds'
+ratios).
+
+Triage is work deferred, not work saved: after the load, this process drains
+the notices the run filed (each joins its listing's open case or opens one,
+rescored, and its receipt is written) and reports the rate, checking that
+every notice reached a case.
 """
 
 import contextlib
 import json
 import os
 import random
+import statistics
+import time
 
-from common import check, emit, gunicorn, load, preset, setup_django, skip
+from common import check, emit, gunicorn, interleaved, load_totals, preset, round_ratios, setup_django, skip
 
 setup_django()
 
@@ -21,8 +29,8 @@ from django.urls import Resolver404, resolve  # noqa: E402
 from portal import services  # noqa: E402
 from portal.api_auth import Scope  # noqa: E402
 
-ROUNDS = 2
-SECONDS = {"small": 8, "large": 20}[preset()]
+ROUNDS = 6
+SECONDS = {"small": 3, "large": 7}[preset()]
 CONCURRENCY = 8
 MAX_REQUESTS = 20_000
 BROKER = "redis://127.0.0.1:6379/13"
@@ -34,6 +42,7 @@ def main() -> None:
     try:
         resolve(REPORTS)
         from moderation.models import Listing, Notice
+        from moderation.services.notices import awaiting_triage, notices_triage_pending
     except (Resolver404, ImportError, LookupError):
         skip("notice intake", "POST /api/v1/reports is not there yet")
         return
@@ -65,20 +74,29 @@ def main() -> None:
         return "POST", "/api/v1/bench/ping", bodies[i % len(bodies)], headers
 
     os.environ.update(CELERY_BROKER_URL=BROKER, CELERY_QUEUE=QUEUE)
-    runs = {"reports": [], "baseline": []}
     try:
         with gunicorn(workers=2) as port:
-            for _ in range(ROUNDS):
-                for name, make in (("baseline", baseline), ("reports", report)):
-                    runs[name].append(
-                        load(port, make, concurrency=CONCURRENCY, max_requests=MAX_REQUESTS, seconds=SECONDS)
-                    )
+            runs = interleaved(
+                port,
+                {"baseline": baseline, "reports": report},
+                rounds=ROUNDS,
+                seconds=SECONDS,
+                concurrency=CONCURRENCY,
+                max_requests=MAX_REQUESTS,
+            )
     finally:
         _purge_queue()
-    totals = {name: _totals(parts) for name, parts in runs.items()}
+    totals = {name: load_totals(parts) for name, parts in runs.items()}
+    waiting = awaiting_triage().count()
+    started = time.perf_counter()
+    triaged = 0
+    while batch := notices_triage_pending(limit=5000):
+        triaged += batch
+    triage_seconds = time.perf_counter() - started
+    ratios = round_ratios(runs, "reports", "baseline")
+    ratio = statistics.median(ratios)
     filed = Notice.objects.count() - before
     created = totals["reports"]["statuses"].get("201", 0) + sum(p["warmup"] for p in runs["reports"])
-    ratio = totals["reports"]["rps"] / totals["baseline"]["rps"]
     emit(
         "notice intake",
         {
@@ -86,10 +104,16 @@ def main() -> None:
             "POST /api/v1/reports": totals["reports"],
             "baseline (trivial authenticated POST)": totals["baseline"],
             "notices filed": filed,
-            "throughput ratio": round(ratio, 2),
+            "throughput ratio by round": ratios,
+            "throughput ratio (median of rounds)": round(ratio, 2),
+            "triage afterwards (one process)": {
+                "notices": triaged,
+                "seconds": round(triage_seconds, 1),
+                "notices/s": round(triaged / triage_seconds, 1) if triage_seconds else 0,
+            },
         },
         [
-            check("reports / baseline throughput", round(ratio, 2), "≥ 0.5", ratio >= 0.5),
+            check("reports / baseline throughput (median of rounds)", round(ratio, 2), "≥ 0.5", ratio >= 0.5),
             check("reports p95 (ms)", totals["reports"]["p95_ms (worst round)"], "reported", True),
             check(
                 "every 201 (and warm-up) filed a notice",
@@ -97,22 +121,14 @@ def main() -> None:
                 "equal",
                 created == filed and created > 0,
             ),
+            check(
+                "notices left waiting for triage",
+                awaiting_triage().count(),
+                f"0 (of {waiting})",
+                not awaiting_triage().exists(),
+            ),
         ],
     )
-
-
-def _totals(parts: list[dict]) -> dict:
-    statuses: dict[str, int] = {}
-    for p in parts:
-        for k, v in p["statuses"].items():
-            statuses[k] = statuses.get(k, 0) + v
-    return {
-        "rps": round(sum(p["requests"] for p in parts) / sum(p["seconds"] for p in parts), 1),
-        "p95_ms (worst round)": max(p["p95_ms"] for p in parts),
-        "median_ms (worst round)": max(p["median_ms"] for p in parts),
-        "statuses": statuses,
-        "rounds (rps)": [p["rps"] for p in parts],
-    }
 
 
 def _purge_queue() -> None:

@@ -203,6 +203,51 @@ def load(
     }
 
 
+def interleaved(
+    port: int,
+    makers: dict[str, Callable[[int], tuple[str, str, bytes | None, dict[str, str]]]],
+    *,
+    rounds: int,
+    seconds: float,
+    concurrency: int,
+    max_requests: int,
+) -> dict[str, list[dict]]:
+    """``load`` each endpoint in turn, ``rounds`` times, the order reversed every round.
+
+    Short alternating rounds put an endpoint and its baseline under the same
+    conditions: a neighbour's burst on this shared machine lands on both, and
+    the ratio of each round's pair (``round_ratios``) is what to compare.
+    """
+    runs: dict[str, list[dict]] = {name: [] for name in makers}
+    names = list(makers)
+    for i in range(rounds):
+        for name in names if i % 2 == 0 else names[::-1]:
+            runs[name].append(
+                load(port, makers[name], concurrency=concurrency, max_requests=max_requests, seconds=seconds)
+            )
+    return runs
+
+
+def round_ratios(runs: dict[str, list[dict]], name: str, baseline: str) -> list[float]:
+    """Throughput of ``name`` over ``baseline``, round by round."""
+    return [round(a["rps"] / b["rps"], 3) for a, b in zip(runs[name], runs[baseline], strict=True)]
+
+
+def load_totals(parts: list[dict]) -> dict:
+    """One endpoint's rounds together: throughput, worst round's latencies, statuses."""
+    statuses: dict[str, int] = {}
+    for p in parts:
+        for k, v in p["statuses"].items():
+            statuses[k] = statuses.get(k, 0) + v
+    return {
+        "rps": round(sum(p["requests"] for p in parts) / sum(p["seconds"] for p in parts), 1),
+        "p95_ms (worst round)": max(p["p95_ms"] for p in parts),
+        "median_ms (worst round)": max(p["median_ms"] for p in parts),
+        "statuses": statuses,
+        "rounds (rps)": [p["rps"] for p in parts],
+    }
+
+
 def _send(port: int, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> int:
     conn = http.client.HTTPConnection(LOOPBACK, port, timeout=30)
     try:
