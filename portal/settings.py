@@ -433,7 +433,7 @@ MODERATION_STRIKE_THRESHOLDS = env_numbers(
 MODERATION_CLAIM_MINUTES = env_int("MODERATION_CLAIM_MINUTES", 15)
 # Seconds between an API notice's commit and the triage run that files it into a case:
 # notices arriving within it share one run.
-MODERATION_TRIAGE_DELAY = float(env("MODERATION_TRIAGE_DELAY", "1"))
+MODERATION_TRIAGE_DELAY = env_int("MODERATION_TRIAGE_DELAY", 1, minimum=0)
 MODERATION_NOTIFIER_UNFOUNDED_WARNING = env_int("MODERATION_NOTIFIER_UNFOUNDED_WARNING", 3)
 MODERATION_REPORT_RATE = env("MODERATION_REPORT_RATE", "600/min")
 if not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", MODERATION_REPORT_RATE):

@@ -118,6 +118,7 @@ def test_passwords_are_hashed_with_argon2_outside_tests():
         ("MODERATION_SLA_HOURS", "default=²", "MODERATION_SLA_HOURS: 'default=²' is not name=number"),
         ("MODERATION_REPORT_RATE", "600", "MODERATION_REPORT_RATE must be a number of notices per"),
         ("MODERATION_STRIKE_THRESHOLDS", "warn=30", "MODERATION_STRIKE_THRESHOLDS must climb"),
+        ("MODERATION_TRIAGE_DELAY", "-1", "MODERATION_TRIAGE_DELAY must be at least 0"),
     ],
 )
 def test_a_bad_moderation_tunable_stops_the_start_with_its_name(name, value, message):
