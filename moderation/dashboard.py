@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from moderation.models import Appeal, Case, Decision, Reason
+from moderation.services.notices import awaiting_triage
 from portal import charts, dashboard
 
 TREND_DAYS = 30
@@ -29,6 +30,9 @@ BANDS = (
     ("medium", gettext_lazy("medium (30 to 59)"), 30, 60),
     ("low", gettext_lazy("low (below 30)"), None, 30),
 )
+# Beat sweeps for waiting notices every minute: one still waiting after this long means
+# the workers are down or cannot keep up.
+TRIAGE_STALLED_AFTER = timedelta(minutes=5)
 READ_CASES = ("moderation.view_case", "moderation.view_decision")
 LEADS = ("moderation.view_decision", "moderation.view_appeal", "moderation.decide_appeal")
 
@@ -94,6 +98,7 @@ def queue_panel(ctx: dashboard.PanelContext) -> dict:
         oldest=Min("opened_at"),
         **bands,
     )
+    waiting = awaiting_triage().aggregate(n=Count("pk"), oldest=Min("received_at"))
     days = trend_days(ctx)
     opened_by_day = cases_opened(ctx)
     opened = [opened_by_day.get((day, False), 0) + opened_by_day.get((day, True), 0) for day in days]
@@ -119,6 +124,8 @@ def queue_panel(ctx: dashboard.PanelContext) -> dict:
         "overdue": queue["overdue"],
         "escalated": queue["escalated"],
         "oldest_days": dashboard.days_between(queue["oldest"], now) if queue["oldest"] else None,
+        "awaiting_triage": waiting["n"],
+        "triage_stalled": waiting["oldest"] is not None and waiting["oldest"] < now - TRIAGE_STALLED_AFTER,
         "bands": band_items,
         "bands_chart": charts.bar_chart(
             key="chart-open-by-priority",

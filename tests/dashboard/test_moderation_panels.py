@@ -80,7 +80,7 @@ def _ctx(now):
 
 
 def test_queue_health(history, now, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         panel = queue_panel(_ctx(now))
 
     assert panel["open"] == 6
@@ -88,6 +88,20 @@ def test_queue_health(history, now, django_assert_max_num_queries):
     assert panel["escalated"] == 1
     assert panel["oldest_days"] == 6.5
     assert [n for _label, n in panel["bands"]] == [1, 2, 2, 1]
+
+
+def test_notices_waiting_for_triage_and_a_stalled_triage(history, now):
+    from tests.moderation.factories import NoticeFactory
+
+    minute = HOUR / 60
+    assert queue_panel(_ctx(now))["awaiting_triage"] == 0
+    NoticeFactory(case=None, received_at=now - 2 * minute)
+    panel = queue_panel(_ctx(now))
+    assert (panel["awaiting_triage"], panel["triage_stalled"]) == (1, False)
+
+    NoticeFactory(case=None, received_at=now - 6 * minute)
+    panel = queue_panel(_ctx(now))
+    assert (panel["awaiting_triage"], panel["triage_stalled"]) == (2, True)
 
 
 def test_inflow_and_decisions_per_day(history, now):
