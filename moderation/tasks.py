@@ -94,10 +94,11 @@ def sweep_pending_images() -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def triage_notices() -> int:
-    """Join waiting notices to their cases; sends itself again while more wait."""
-    from moderation.services.notices import awaiting_triage, notices_triage_pending
+    """Join waiting notices to their cases; a run that reached its limit sends the next."""
+    from moderation.services.notices import notices_triage_pending
 
-    done = notices_triage_pending()
-    if done and awaiting_triage().exists():
+    limit = 2000
+    done = notices_triage_pending(limit=limit)
+    if done >= limit:
         triage_notices.apply_async()
     return done

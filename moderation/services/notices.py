@@ -146,15 +146,18 @@ def notices_triage_pending(*, limit: int = 2000) -> int:
     """Triage up to ``limit`` waiting notices, oldest first; how many were triaged.
 
     Each batch is one transaction whose notices are locked with SKIP LOCKED, so
-    runs in several workers share the work and never triage a notice twice.
+    runs in several workers share the work and never triage a notice twice. A
+    notice whose triage fails is logged, left waiting for the next run, and not
+    tried again in this one.
     """
-    done = 0
+    done, failed = 0, set()
     while done < limit:
         with transaction.atomic():
             # Lock the ids alone first: a plain walk of the partial index, whatever the
             # planner believes about the backlog (a burst outruns its statistics).
             ids = list(
                 awaiting_triage()
+                .exclude(pk__in=failed)
                 .select_for_update(skip_locked=True)
                 .order_by("pk")
                 .values_list("pk", flat=True)[: min(TRIAGE_BATCH, limit - done)]
@@ -164,11 +167,13 @@ def notices_triage_pending(*, limit: int = 2000) -> int:
                 try:
                     with transaction.atomic():
                         notice_triage(notice=notice)
-                except Exception:  # one bad notice must not hold up the others; the sweep tries it again
-                    logger.exception("could not triage notice %s", notice.pk)
+                except Exception:  # one bad notice must not hold up the others
+                    logger.exception("could not triage notice %s; it waits for the next run", notice.pk)
+                    failed.add(notice.pk)
+                else:
+                    done += 1
         if not batch:
             break
-        done += len(batch)
     return done
 
 

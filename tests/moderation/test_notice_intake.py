@@ -299,3 +299,35 @@ def test_api_intake_takes_few_statements_and_triage_a_fixed_number_however_busy_
         NoticeFactory(listing=listing, case=case, notifier=NotifierFactory())
     client.post("/api/v1/reports", _notice(listing), content_type="application/json", **headers)
     assert triage_statements() == few
+
+
+@pytest.mark.postgres
+def test_a_notice_whose_triage_fails_waits_without_holding_up_the_others(client, key, caplog):
+    from django.db import connection
+
+    from moderation.tasks import triage_notices
+
+    _key, full = key
+    for listing in (ListingFactory(), ListingFactory(), ListingFactory()):
+        client.post(
+            "/api/v1/reports", _notice(listing), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {full}"
+        )
+    bad, *good = Notice.objects.order_by("pk")
+    # a real database error for the oldest notice only: a trigger refusing to file it into a case
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'notice % refused', NEW.id; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_one BEFORE UPDATE OF case_id ON moderation_notice"
+            f" FOR EACH ROW WHEN (NEW.id = {bad.pk}) EXECUTE FUNCTION pg_temp.refuse()"
+        )
+
+    assert triage_notices() == 2
+
+    # then: the others are triaged, the bad one was tried once, is named in the log and still waits
+    assert list(awaiting_triage()) == [bad]
+    assert all(Notice.objects.get(pk=n.pk).case_id for n in good)
+    failures = [r for r in caplog.records if "could not triage notice" in r.getMessage()]
+    assert len(failures) == 1 and str(bad.pk) in failures[0].getMessage()
