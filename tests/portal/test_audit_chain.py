@@ -203,3 +203,21 @@ def test_a_head_left_behind_by_a_writer_that_did_not_move_it_catches_up():
     assert (third.seq, third.prev_hash) == (second.seq + 1, second.hash)
     assert AuditChainHead.objects.get().seq == third.seq
     assert audit.verify_chain().ok
+
+
+@given(
+    st.fixed_dictionaries(
+        {
+            name: st.one_of(st.none(), st.booleans(), st.integers(), st.text(), st.floats(allow_nan=False))
+            for name in audit.HASHED_FIELDS
+            if name not in {"created_at", "ip"}
+        }
+    ),
+    st.datetimes(timezones=st.just(UTC)),
+    st.one_of(st.none(), st.just(""), st.ip_addresses().map(str)),
+)
+def test_the_walk_writes_a_stored_event_s_hashed_text_as_canonical_does(fields, when, ip):
+    """verify_chain writes the text key by key for speed; it must be canonical()'s, byte for byte."""
+    stored = {**fields, "created_at": when, "ip": ip}
+    expected = {**fields, "created_at": audit.format_time(when), "ip": ip or None}
+    assert audit._hashed_text(stored).encode() == audit.canonical(expected)
