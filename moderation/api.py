@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 
 from django.conf import settings
@@ -106,9 +105,10 @@ class NoticeCreateView(APIView):
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 100:
             raise ValidationError({"Idempotency-Key": ["At most 100 characters."]})
-        named = request.data.get("listing") if isinstance(request.data, Mapping) else None
+        serializer = NoticeInputSerializer(data=request.data)
+        # Only a listing id that passes the field's own checks is looked up with the notifier.
         notifier, listing = selectors.notice_intake_rows(
-            api_key_id=request.auth.pk, external_id=named if isinstance(named, str) else ""
+            api_key_id=request.auth.pk, external_id=serializer.listing_named()
         )
         if notifier is None:  # the key's first notice
             notifier = notifier_for_key(request.auth)
@@ -116,7 +116,7 @@ class NoticeCreateView(APIView):
             existing = Notice.objects.filter(notifier=notifier, idempotency_key=key).first()
             if existing is not None:
                 return Response(NoticeOutputSerializer(existing).data, status=status.HTTP_200_OK)
-        serializer = NoticeInputSerializer(data=request.data, context={"listing": listing})
+        serializer.context["listing"] = listing
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         notice, created = notice_submit(

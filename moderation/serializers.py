@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -102,6 +104,17 @@ class NoticeInputSerializer(serializers.Serializer):
         if value is not True:
             raise serializers.ValidationError(_("The good-faith statement must be confirmed."))
         return value
+
+    def listing_named(self) -> str:
+        """The listing id as sent, if the field's own checks pass it (a string, no NUL, not too long), else ""."""
+        data = self.initial_data
+        raw = data.get("listing") if isinstance(data, Mapping) else None
+        if not isinstance(raw, str):
+            return ""
+        try:
+            return self.fields["listing"].run_validation(raw)
+        except serializers.ValidationError:
+            return ""
 
     def validate_listing(self, value):
         # The view may have read the listing already, with the notifier (one statement).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core import mail
 
@@ -174,6 +176,22 @@ def test_bad_notice_names_each_field_and_files_nothing(client, key):
     )
     assert response.status_code == 400
     assert {"listing", "reason", "explanation", "notifier_name", "notifier_email", "good_faith"} <= set(response.json())
+    assert Notice.objects.count() == 0
+
+
+@pytest.mark.parametrize("listing", ["L-1\x00", "L-\ud800", "x" * 101, 42, ["L-1"]])
+def test_a_listing_id_no_listing_could_have_is_a_field_error(client, key, listing):
+    # found by the API fuzzer: a NUL byte reached the database before the field checks ran
+    _key, full = key
+    ListingFactory(external_id="L-1")
+    response = client.post(
+        "/api/v1/reports",
+        json.dumps({**_notice(ListingFactory()), "listing": listing}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {full}",
+    )
+    assert response.status_code == 400, response.content
+    assert "listing" in response.json()
     assert Notice.objects.count() == 0
 
 
