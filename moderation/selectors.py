@@ -10,19 +10,6 @@ from portal.db import fetch_prepared, instance_from_columns
 from sellers.models import BrandAuthorization
 
 
-def listing_by_external_id(external_id: str) -> Listing | None:
-    """The listing with this marketplace id, with only its id read (the rest loads when used).
-
-    The notice intake's lookup, a prepared statement: it runs on every notice.
-    """
-    rows = fetch_prepared(
-        "listing_by_external_id", "SELECT id FROM moderation_listing WHERE external_id = %s", [external_id]
-    )
-    if not rows:
-        return None
-    return instance_from_columns(Listing, {"id": rows[0][0], "external_id": external_id})
-
-
 def notice_intake_rows(*, api_key_id: int, external_id: str) -> tuple[Notifier | None, Listing | None]:
     """The notifier an API key speaks for and the listing a notice names, in one prepared statement.
 

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from moderation import dsa, selectors
+from moderation import dsa
 from moderation.models import Decision, Listing, Notice, Reason
 from sellers.models import Brand, Seller
 
@@ -120,7 +120,7 @@ class NoticeInputSerializer(serializers.Serializer):
         # The view may have read the listing already, with the notifier (one statement).
         listing = self.context.get("listing")
         if listing is None or listing.external_id != value:
-            listing = selectors.listing_by_external_id(value)
+            listing = Listing.objects.filter(external_id=value).first()
         if listing is None:
             raise serializers.ValidationError(_("No listing with this id is known."))
         return listing

@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from moderation.audit_actions import ModerationAction
 from moderation.models import Notice, Notifier
 from portal import audit
-from portal.db import fetch_prepared, instance_from_columns
 from portal.errors import DomainError, InvalidTransition, PermissionDeniedError
 from portal.notifications import notify
 
@@ -20,16 +19,9 @@ def unfounded_warning_at() -> int:
 
 def notifier_for_key(api_key) -> Notifier:
     """The notifier an API key speaks for; the marketplace's own key gets a platform notifier."""
-    # Every API notice asks this: a prepared statement, and only what the intake reads
-    # (the notifier's other fields load if something asks for them).
-    rows = fetch_prepared(
-        "notifier_by_api_key", "SELECT id, kind, standing FROM moderation_notifier WHERE api_key_id = %s", [api_key.pk]
-    )
-    if rows:
-        notifier_id, kind, standing = rows[0]
-        return instance_from_columns(
-            Notifier, {"id": notifier_id, "kind": kind, "standing": standing, "api_key_id": api_key.pk}
-        )
+    notifier = Notifier.objects.filter(api_key=api_key).first()
+    if notifier is not None:
+        return notifier
     kind, name, email = Notifier.Kind.PLATFORM, api_key.name, "trust@hallmark.invalid"
     owner = _brand_owner_of(api_key)
     if owner is not None:
