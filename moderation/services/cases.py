@@ -112,8 +112,10 @@ def case_open_or_raise(
     ``notice``, when a notice brings the case, is attached before the case is
     scored, so the score counts it. The partial unique constraint makes a
     concurrent second opener fail; it then joins the case the first one opened.
+    A case a notice opens is opened when the notice was received, however late
+    triage ran: its SLA and the transparency report's times count from then.
     """
-    now = timezone.now()
+    now = notice.received_at if notice is not None else timezone.now()
     case = Case.objects.select_for_update().filter(listing=listing, status__in=OPEN).first()
     created = False
     if case is None:
