@@ -39,7 +39,7 @@ _SOURCE_BY_KIND = {
     Notifier.Kind.BRAND_OWNER: Case.Source.BRAND_OWNER,
 }
 logger = logging.getLogger(__name__)
-TRIAGE_BATCH = 50  # notices locked and triaged per transaction
+TRIAGE_BATCH = 50  # waiting ids read at a time
 
 
 @transaction.atomic
@@ -145,35 +145,41 @@ def awaiting_triage():
 def notices_triage_pending(*, limit: int = 2000) -> int:
     """Triage up to ``limit`` waiting notices, oldest first; how many were triaged.
 
-    Each batch is one transaction whose notices are locked with SKIP LOCKED, so
-    runs in several workers share the work and never triage a notice twice. A
-    notice whose triage fails is logged, left waiting for the next run, and not
-    tried again in this one.
+    Each notice is triaged in a transaction of its own, which locks it with SKIP
+    LOCKED: runs in several workers share the work, never triage a notice twice,
+    and hold a case's lock only as long as one notice takes (a batch holding
+    many cases could deadlock with another run or a listing sync). A notice
+    whose triage fails is logged, left waiting for the next run, and not tried
+    again in this one.
     """
-    done, failed = 0, set()
+    done, passed = 0, set()  # passed: failed here, or taken by another run
     while done < limit:
-        with transaction.atomic():
-            # Lock the ids alone first: a plain walk of the partial index, whatever the
-            # planner believes about the backlog (a burst outruns its statistics).
-            ids = list(
-                awaiting_triage()
-                .exclude(pk__in=failed)
-                .select_for_update(skip_locked=True)
-                .order_by("pk")
-                .values_list("pk", flat=True)[: min(TRIAGE_BATCH, limit - done)]
-            )
-            batch = list(Notice.objects.filter(pk__in=ids).select_related("listing", "notifier").order_by("pk"))
-            for notice in batch:
-                try:
-                    with transaction.atomic():
-                        notice_triage(notice=notice)
-                except Exception:  # one bad notice must not hold up the others
-                    logger.exception("could not triage notice %s; it waits for the next run", notice.pk)
-                    failed.add(notice.pk)
-                else:
-                    done += 1
-        if not batch:
+        # The waiting ids alone, without locks: a plain walk of the partial index, whatever
+        # the planner believes about the backlog (a burst outruns its statistics).
+        ids = list(awaiting_triage().exclude(pk__in=passed).order_by("pk").values_list("pk", flat=True)[:TRIAGE_BATCH])
+        if not ids:
             break
+        for pk in ids:
+            if done >= limit:
+                break
+            try:
+                with transaction.atomic():
+                    notice = (
+                        awaiting_triage()
+                        .filter(pk=pk)
+                        .select_related("listing", "notifier")
+                        .select_for_update(skip_locked=True, of=("self",))
+                        .first()
+                    )
+                    if notice is None:  # another run has it, or has filed it
+                        passed.add(pk)
+                        continue
+                    notice_triage(notice=notice)
+            except Exception:  # one bad notice must not hold up the others
+                logger.exception("could not triage notice %s; it waits for the next run", pk)
+                passed.add(pk)
+                continue
+            done += 1
     return done
 
 
