@@ -95,7 +95,7 @@ class NoticeInputSerializer(serializers.Serializer):
         child=serializers.URLField(max_length=1000), max_length=20, required=False, default=list
     )
     notifier_name = serializers.CharField(max_length=200)
-    notifier_email = serializers.EmailField()
+    notifier_email = serializers.EmailField(max_length=254)
     good_faith = serializers.BooleanField(
         help_text=_("the notifier confirms in good faith that the notice is accurate and complete (DSA Art. 16(2)(d))")
     )

@@ -130,6 +130,26 @@ def test_same_idempotency_key_returns_the_first_notice(client, key):
     assert Notice.objects.count() == 1
 
 
+def test_a_case_a_late_triage_opens_counts_from_the_notice_s_receipt(client, key):
+    from datetime import timedelta
+
+    _key, full = key
+    client.post(
+        "/api/v1/reports",
+        _notice(ListingFactory()),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {full}",
+    )
+    received = Notice.objects.get().received_at - timedelta(hours=3)
+    Notice.objects.update(received_at=received)  # as if the workers had been down for three hours
+
+    notices_triage_pending()
+
+    case = Case.objects.get()
+    assert case.opened_at == received
+    assert case.due_at == received + timedelta(hours=48)  # counterfeit: 48 hours from receipt, not from triage
+
+
 def test_second_notice_joins_the_open_case_and_raises_priority(client, key):
     _key, full = key
     listing = ListingFactory()
@@ -176,6 +196,17 @@ def test_bad_notice_names_each_field_and_files_nothing(client, key):
     )
     assert response.status_code == 400
     assert {"listing", "reason", "explanation", "notifier_name", "notifier_email", "good_faith"} <= set(response.json())
+    assert Notice.objects.count() == 0
+
+
+def test_an_address_too_long_to_store_is_a_field_error(client, key):
+    _key, full = key
+    body = {**_notice(ListingFactory()), "notifier_email": "a" * 64 + "@" + ("b" * 60 + ".") * 3 + "example.org"}
+    response = client.post(
+        "/api/v1/reports", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {full}"
+    )
+    assert response.status_code == 400, response.content
+    assert "notifier_email" in response.json()
     assert Notice.objects.count() == 0
 
 
