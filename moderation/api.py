@@ -7,6 +7,7 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -90,7 +91,8 @@ class NoticeCreateView(APIView):
     """File a notice (DSA Art. 16). Send an ``Idempotency-Key`` header so a retry returns the first notice.
 
     The answer confirms receipt. The notice joins its listing's case a moment
-    later, when a triage run picks it up: ``case`` is empty until then.
+    later, when a triage run picks it up: ``case`` is empty until then, and
+    ``GET`` on the answer's ``Location`` (``/api/v1/reports/<id>``) tells it.
     """
 
     required_scopes = (Scope.REPORTS_WRITE,)
@@ -133,8 +135,23 @@ class NoticeCreateView(APIView):
             triage_now=False,
         )
         return Response(
-            NoticeOutputSerializer(notice).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            NoticeOutputSerializer(notice).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            headers={"Location": reverse("api:moderation-api:report", kwargs={"pk": notice.pk})},
         )
+
+
+class NoticeDetailView(APIView):
+    """A notice this key filed: its case once triage has filed it, and its outcome once decided."""
+
+    required_scopes = (Scope.REPORTS_WRITE,)
+
+    @extend_schema(responses=NoticeOutputSerializer)
+    def get(self, request, pk: int):
+        notice = Notice.objects.select_related("listing").filter(pk=pk, notifier__api_key=request.auth).first()
+        if notice is None:
+            raise Http404(f"No notice {pk} was filed with this key.")
+        return Response(NoticeOutputSerializer(notice).data)
 
 
 class DsaStatementView(APIView):

@@ -130,6 +130,24 @@ def test_same_idempotency_key_returns_the_first_notice(client, key):
     assert Notice.objects.count() == 1
 
 
+def test_the_notifier_reads_its_notice_s_case_once_triaged_and_nobody_else_s(client, key):
+    _key, full = key
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {full}"}
+    filed = client.post("/api/v1/reports", _notice(ListingFactory()), content_type="application/json", **headers)
+    location = filed.headers["Location"]
+    assert location == f"/api/v1/reports/{filed.json()['id']}"
+    assert client.get(location, **headers).json()["case"] is None
+
+    notices_triage_pending()
+
+    read = client.get(location, **headers)
+    assert read.status_code == 200
+    assert read.json()["case"] == Notice.objects.get().case_id is not None
+    # another key, even one allowed to file notices, does not learn of it
+    _other, other = api_key(Scope.REPORTS_WRITE, name="Another desk")
+    assert client.get(location, HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 404
+
+
 def test_a_case_a_late_triage_opens_counts_from_the_notice_s_receipt(client, key):
     from datetime import timedelta
 

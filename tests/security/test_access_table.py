@@ -227,6 +227,11 @@ URLS: dict[str, tuple[dict[str, str], str, str]] = {
     "api:audit-events-export": ({}, "401 401 401 401 401 401 ok 403", "401 401 401 401 401 401 403 403"),
     "api:authorizations-check": ({}, "401 401 401 401 401 401 403 400", "401 401 401 401 401 401 403 405"),
     "api:moderation-api:reports": ({}, "401 401 401 401 401 401 403 405", "401 401 401 401 401 401 403 400"),
+    "api:moderation-api:report": (
+        {"pk": "@notice_a.pk"},  # filed with another key than the platform's: not found for it
+        "401 401 401 401 401 401 403 404",
+        "401 401 401 401 401 401 403 405",
+    ),
     "api:moderation-api:listing-batch": ({}, "401 401 401 401 401 401 403 405", "401 401 401 401 401 401 403 400"),
     "api:moderation-api:listing-upsert": (
         {"external_id": "@listing_a.external_id"},
@@ -385,7 +390,7 @@ def _moderation_objects(seller, member) -> dict[str, Any]:
     from moderation.services import cases as case_services
     from moderation.services.appeals import appeal_submit
     from moderation.services.decisions import case_decide
-    from tests.moderation.factories import CaseFactory, ListingFactory, PolicyFactory
+    from tests.moderation.factories import CaseFactory, ListingFactory, NoticeFactory, PolicyFactory
 
     listing = ListingFactory(seller=seller, title="Alphaquartz watch")
     case = CaseFactory(listing=listing)
@@ -393,7 +398,8 @@ def _moderation_objects(seller, member) -> dict[str, Any]:
     case_services.case_claim(case=case, actor=decider)
     decision = case_decide(case=case, actor=decider, action="restrict_listing", policy=PolicyFactory())
     appeal = appeal_submit(decision=decision, actor=member, grounds="The watch is genuine; invoice attached.")
-    return {"listing_a": listing, "case_a": case, "decision_a": decision, "appeal_a": appeal}
+    notice = NoticeFactory(listing=listing, case=case)
+    return {"listing_a": listing, "case_a": case, "decision_a": decision, "appeal_a": appeal, "notice_a": notice}
 
 
 # --- Walking the URLs ------------------------------------------------------------------------------------
