@@ -42,7 +42,8 @@ def main() -> None:
     try:
         resolve(REPORTS)
         from moderation.models import Listing, Notice
-        from moderation.services.notices import awaiting_triage, notices_triage_pending
+        from moderation.selectors import awaiting_triage
+        from moderation.services.notices import notices_triage_pending
     except (Resolver404, ImportError, LookupError):
         skip("notice intake", "POST /api/v1/reports is not there yet")
         return

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from moderation.models import Appeal, Case, Decision, Reason
-from moderation.services.notices import awaiting_triage
+from moderation.selectors import awaiting_triage
 from portal import charts, dashboard
 
 TREND_DAYS = 30

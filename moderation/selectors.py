@@ -5,9 +5,14 @@ from __future__ import annotations
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from moderation.models import Decision, Listing, Notifier, Strike
+from moderation.models import Decision, Listing, Notice, Notifier, Strike
 from portal.db import fetch_prepared, instance_from_columns
 from sellers.models import BrandAuthorization
+
+
+def awaiting_triage() -> QuerySet[Notice]:
+    """Notices no triage run has filed into a case yet (a partial index holds just these)."""
+    return Notice.objects.filter(case__isnull=True)
 
 
 def notice_intake_rows(*, api_key_id: int, external_id: str) -> tuple[Notifier | None, Listing | None]:

@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from moderation import selectors
 from moderation.audit_actions import ModerationAction
 from moderation.models import Case, Listing, Notice, Notifier
 from moderation.services.cases import case_open_or_raise
@@ -138,10 +139,6 @@ def notice_triage(*, notice: Notice, actor=None) -> Case:
     return case
 
 
-def awaiting_triage():
-    return Notice.objects.filter(case__isnull=True)
-
-
 def notices_triage_pending(*, limit: int = 2000) -> int:
     """Triage up to ``limit`` waiting notices, oldest first; how many were triaged.
 
@@ -156,7 +153,12 @@ def notices_triage_pending(*, limit: int = 2000) -> int:
     while done < limit:
         # The waiting ids alone, without locks: a plain walk of the partial index, whatever
         # the planner believes about the backlog (a burst outruns its statistics).
-        ids = list(awaiting_triage().exclude(pk__in=passed).order_by("pk").values_list("pk", flat=True)[:TRIAGE_BATCH])
+        ids = list(
+            selectors.awaiting_triage()
+            .exclude(pk__in=passed)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:TRIAGE_BATCH]
+        )
         if not ids:
             break
         for pk in ids:
@@ -165,7 +167,7 @@ def notices_triage_pending(*, limit: int = 2000) -> int:
             try:
                 with transaction.atomic():
                     notice = (
-                        awaiting_triage()
+                        selectors.awaiting_triage()
                         .filter(pk=pk)
                         .select_related("listing", "notifier")
                         .select_for_update(skip_locked=True, of=("self",))

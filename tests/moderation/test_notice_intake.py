@@ -9,7 +9,8 @@ from django.core import mail
 
 from moderation.audit_actions import ModerationAction
 from moderation.models import Case, Notice, Notifier
-from moderation.services.notices import awaiting_triage, notices_triage_pending
+from moderation.selectors import awaiting_triage
+from moderation.services.notices import notices_triage_pending
 from portal.api_auth import Scope
 from portal.models import AuditEvent, Notification
 from tests.moderation.factories import ListingFactory, NotifierFactory, api_key

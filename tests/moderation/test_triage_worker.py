@@ -7,7 +7,7 @@ import time
 import pytest
 
 from moderation.models import Case, Notice
-from moderation.services.notices import awaiting_triage
+from moderation.selectors import awaiting_triage
 from portal.api_auth import Scope
 from portal.models import Notification
 from tests.moderation.factories import ListingFactory, api_key
