@@ -24,7 +24,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
+from django.db import DatabaseError, connection, models
 
 _PLACEHOLDER = re.compile(r"%s")
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")  # with the prefix and digest, within 63 characters
@@ -102,9 +102,12 @@ def insert_prepared(obj: models.Model, *, name: str) -> models.Model:
     list and sends only the values. Like ``save()`` it runs each field's
     ``pre_save`` (``auto_now`` and the like) and its database preparation. Unlike
     ``save()`` it sends no ``pre_save``/``post_save`` signals, so use it only for
-    models no receiver listens to. Elsewhere than on PostgreSQL it is ``save()``.
+    models no receiver listens to, and it refuses models whose INSERT is not one
+    row of plain values (a parent table, generated or database-default columns).
+    It writes through the default connection, as ``fetch_prepared`` reads.
+    Elsewhere than on PostgreSQL it is ``save()``.
     """
-    db = connections[obj._state.db or DEFAULT_DB_ALIAS]
+    db = connection
     if db.vendor != "postgresql":
         obj.save(force_insert=True)
         return obj
@@ -121,8 +124,14 @@ def insert_prepared(obj: models.Model, *, name: str) -> models.Model:
 @functools.cache
 def _insert_sql(model: type[models.Model], *, with_pk: bool) -> tuple[list, str]:
     meta = model._meta
+    awkward = [f.name for f in meta.concrete_fields if f.generated or f.has_db_default()]
+    if meta.parents or awkward:
+        raise ValueError(
+            f"insert_prepared cannot insert {meta.label}: "
+            + ("it has a parent table" if meta.parents else f"{', '.join(awkward)} are filled by the database")
+        )
     fields = [f for f in meta.concrete_fields if with_pk or f is not meta.pk]
-    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    quote = connection.ops.quote_name
     # Names from the model's own metadata, quoted; values only as parameters.
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from portal.db import fetch_prepared
 from tests.factories import UserFactory
@@ -113,3 +113,30 @@ def test_a_migration_that_changes_a_returned_column_does_not_break_the_statement
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE hallmark_test_prepared")
+
+
+@isolate_apps("tests")
+def test_insert_prepared_refuses_a_model_whose_insert_is_not_plain_values():
+    from django.db import models
+    from django.db.models.functions import Now
+
+    from portal.db import _insert_sql
+
+    class Stamped(models.Model):
+        at = models.DateTimeField(db_default=Now())
+
+        class Meta:
+            app_label = "tests"
+
+    class Parent(models.Model):
+        class Meta:
+            app_label = "tests"
+
+    class Child(Parent):
+        class Meta:
+            app_label = "tests"
+
+    with pytest.raises(ValueError, match="at are filled by the database"):
+        _insert_sql(Stamped, with_pk=False)
+    with pytest.raises(ValueError, match="parent table"):
+        _insert_sql(Child, with_pk=False)
