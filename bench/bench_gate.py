@@ -10,7 +10,7 @@ gate's throughput at least 0.7 of the baseline's.
 import random
 from urllib.parse import urlencode
 
-from common import check, emit, gunicorn, load, preset, setup_django, skip
+from common import check, emit, gunicorn, load, load_totals, preset, setup_django, skip
 
 setup_django()
 
@@ -78,17 +78,7 @@ def main() -> None:
         for _ in range(ROUNDS):
             for name, make in (("baseline", baseline), ("gate", gate)):
                 runs[name].append(load(port, make, concurrency=CONCURRENCY, max_requests=MAX_REQUESTS, seconds=SECONDS))
-    totals = {}
-    for name, parts in runs.items():
-        requests = sum(p["requests"] for p in parts)
-        seconds = sum(p["seconds"] for p in parts)
-        totals[name] = {
-            "rps": round(requests / seconds, 1),
-            "p95_ms (worst round)": max(p["p95_ms"] for p in parts),
-            "median_ms (worst round)": max(p["median_ms"] for p in parts),
-            "statuses": _merge(p["statuses"] for p in parts),
-            "rounds (rps)": [p["rps"] for p in parts],
-        }
+    totals = {name: load_totals(parts) for name, parts in runs.items()}
     ratio = totals["gate"]["rps"] / totals["baseline"]["rps"]
     ok_statuses = set(totals["gate"]["statuses"]) <= {"200", "404"}
     emit(
@@ -105,14 +95,6 @@ def main() -> None:
             check("gate answered every request (200/404)", totals["gate"]["statuses"], "no 5xx", ok_statuses),
         ],
     )
-
-
-def _merge(dicts) -> dict:
-    merged = {}
-    for d in dicts:
-        for k, v in d.items():
-            merged[k] = merged.get(k, 0) + v
-    return merged
 
 
 if __name__ == "__main__":
