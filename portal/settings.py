@@ -416,6 +416,15 @@ HALLMARK_FIELD_KEY = env("HALLMARK_FIELD_KEY") or ("" if PRODUCTION else "aGFsbG
 if PRODUCTION:
     _require("HALLMARK_FIELD_KEY", HALLMARK_FIELD_KEY)
 HALLMARK_SITE_URL = env("HALLMARK_SITE_URL", "http://127.0.0.1:8000")
+# The audit log's Ed25519 key, in the signed-note text form
+# (PRIVATE+KEY+<name>+<key id>+<key>; `manage.py audit_log_key` makes one). Its name
+# is the log's origin line. Unset, a fixed demo key signs, which production refuses.
+HALLMARK_LOG_SIGNING_KEY = env("HALLMARK_LOG_SIGNING_KEY")
+if PRODUCTION:
+    _require("HALLMARK_LOG_SIGNING_KEY", HALLMARK_LOG_SIGNING_KEY)
+HALLMARK_LOG_ORIGIN = env("HALLMARK_LOG_ORIGIN", "hallmark.localhost/audit-log")  # the demo key's name only
+# Verifier keys of retired signing keys, comma-separated, so their checkpoints still verify.
+HALLMARK_LOG_OLD_VERIFIER_KEYS = env_list("HALLMARK_LOG_OLD_VERIFIER_KEYS", [])
 HALLMARK_OUTBOX_RETRY_AFTER = timedelta(minutes=2)
 
 # Moderation: listing images are fetched only from these hosts (".example.com"
