@@ -51,7 +51,7 @@ class CompactTree:
     what the sealer stores. ``root`` folds the edge.
     """
 
-    __slots__ = ("size", "edge")
+    __slots__ = ("edge", "size")
 
     def __init__(self, size: int = 0, edge: Sequence[bytes] = ()):
         if len(edge) != size.bit_count():
@@ -187,9 +187,7 @@ def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes],
         raise ProofError("the inclusion proof does not lead to the checkpoint's root hash")
 
 
-def verify_consistency(
-    old_size: int, new_size: int, proof: Sequence[bytes], old_root: bytes, new_root: bytes
-) -> None:
+def verify_consistency(old_size: int, new_size: int, proof: Sequence[bytes], old_root: bytes, new_root: bytes) -> None:
     """RFC 9162 2.1.4.2; raises ``ProofError`` unless the old tree is a prefix of the new one."""
     if not 0 < old_size <= new_size:
         raise ProofError(f"no consistency proof from size {old_size} to {new_size}")
