@@ -161,7 +161,7 @@ def test_against_an_older_export_detects_a_changed_event(tmp_path):
     assert "event seq=1: changed since the older export" in result.stderr
 
 
-def test_the_script_uses_only_the_standard_library():
+def test_the_script_uses_only_the_standard_library_and_cryptography():
     import ast
 
     tree = ast.parse(SCRIPT.read_text())
@@ -171,7 +171,8 @@ def test_the_script_uses_only_the_standard_library():
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
-    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+    assert imported <= set(sys.stdlib_module_names) | {"__future__", "cryptography"}, imported
+    assert "portal" not in imported and "django" not in imported
 
 
 def test_against_an_older_export_that_does_not_overlap_proves_nothing(tmp_path):
