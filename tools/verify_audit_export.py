@@ -75,8 +75,13 @@ class Unreadable(Exception):
     """The input is not what it claims to be: malformed, truncated, wrong format."""
 
 
+# one encoder, reused: json.dumps with options builds a new one per call
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The canonical JSON text: keys sorted, no spaces, non-ASCII characters as themselves."""
+    return _CANONICAL.encode(value)
 
 
 def sha256_hex(value) -> str:
