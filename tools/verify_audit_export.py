@@ -472,6 +472,7 @@ class Export:
             raise Unreadable("the export header: 'contiguous' is not true or false")
 
     version = 1  # until a header says otherwise
+    trusted: list = []  # the keys its checkpoints were checked with (format 2)
     origin = None
     key_texts: list[str] = []
     tree_size = None
@@ -560,7 +561,7 @@ def verify_export(path: Path, *, keys: list[Key], against: Path | None, out, err
     export = Export(path)
     lines = []
     if export.version == 2:
-        trusted = choose_keys(keys, export.key_texts, f"the export header of {path}", err)
+        trusted = export.trusted = choose_keys(keys, export.key_texts, f"the export header of {path}", err)
         wanted = {cp["tree_size"] for cp in export.checkpoints}
         older = None
         if against is not None:
@@ -591,6 +592,11 @@ def verify_export(path: Path, *, keys: list[Key], against: Path | None, out, err
         )
         if export.leaves is None and export.checkpoints:
             lines.append("  (the export does not start at event 1, so no root could be recomputed from it)")
+        elif len(recomputed) < len(export.checkpoints):
+            lines.append(
+                f"  {len(export.checkpoints) - len(recomputed)} checkpoint(s) cover events beyond this export: "
+                "their signatures were checked, not their roots"
+            )
     elif against is not None:
         older = read_older(against)
     else:
@@ -833,9 +839,8 @@ def main(argv=None, out=None, err=None) -> int:
         if args.export:
             export = verify_export(args.export, keys=keys, against=args.against, out=out, err=err)
         if args.checkpoint or args.inclusion or args.consistency:
-            texts = export.key_texts if export is not None else []
-            proof_keys = choose_keys(keys, texts, "the export header", err) if keys or texts else None
-            if proof_keys is None:
+            proof_keys = keys or (export.trusted if export is not None else [])
+            if not proof_keys:
                 raise Unreadable("no key to check signatures with: pass --key with the log's verifier key")
             if args.checkpoint:
                 verify_checkpoint_file(args.checkpoint, proof_keys, export, out)

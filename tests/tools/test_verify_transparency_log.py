@@ -109,7 +109,7 @@ def test_a_checkpoint_beyond_the_export_is_only_signature_checked(tmp_path):
     path = ref.write_jsonl(tmp_path / "p.jsonl", ref.export_records(events[:5], cps, SIGNER))
     result = _run(path, *_key())
     assert result.returncode == 0, result.stderr
-    assert "recomputed" not in result.stdout
+    assert "recomputed" not in result.stdout and "1 checkpoint(s) cover events beyond this export" in result.stdout
 
 
 def test_a_wrong_key_is_refused(tmp_path):
@@ -287,6 +287,8 @@ def test_a_checkpoint_file_verifies_and_is_compared_with_an_export(tmp_path):
     assert "tree size 5" in result.stdout
     result = _run(_export(tmp_path, sizes=(7,)), "--checkpoint", note, *_key())
     assert result.returncode == 0 and "events 1 to 5 have that root" in result.stdout
+    result = _run(_export(tmp_path, sizes=(7,)), "--checkpoint", note)  # the export's own key, one warning
+    assert result.returncode == 0 and result.stderr.count("WARNING") == 1
     note.write_text(SIGNER.checkpoint(5, ref.mth(ref.entries(EVENTS[1:6]))), encoding="utf-8")
     result = _run(_export(tmp_path, sizes=(7,)), "--checkpoint", note, *_key())
     assert result.returncode == 1 and "events 1 to 5 have the root" in result.stderr
