@@ -754,6 +754,8 @@ def verify_consistency_file(path: Path, keys: list[Key], old_path: Path | None, 
     if m == 0:
         if old.root != EMPTY_ROOT:
             raise Broken(f"{what}: the old checkpoint of the empty tree has a root other than SHA-256 of nothing")
+        if n == 0 and new.root != EMPTY_ROOT:
+            raise Broken(f"{what}: the new checkpoint of the empty tree has a root other than SHA-256 of nothing")
     else:
         old_root, new_root = roots_from_consistency(m, n, hashes, old.root)
         if old_root != old.root:

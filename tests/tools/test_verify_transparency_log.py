@@ -260,6 +260,14 @@ def test_every_consistency_proof_holds_and_every_altered_hash_fails(tmp_path, ne
         assert _main("--consistency", _json(tmp_path / "e.json", extra), *_key())[0] == 2, (old, new)
 
 
+def test_the_empty_tree_is_consistent_with_itself_and_has_one_root(tmp_path):
+    proof = ref.consistency(SIGNER, EVENTS, 0, 0)
+    assert _main("--consistency", _json(tmp_path / "z.json", proof), *_key())[0] == 0
+    proof["new_checkpoint"] = SIGNER.checkpoint(0, b"\x01" * 32)
+    code, _, err = _main("--consistency", _json(tmp_path / "z.json", proof), *_key())
+    assert code == 1 and "empty tree" in err
+
+
 def test_a_consistency_proof_between_two_different_histories_fails(tmp_path):
     forged = ref.chain(9, reason=lambda seq: "forged" if seq == 3 else "ok")
     honest_old = ref.consistency(SIGNER, EVENTS, 5, 9)["old_checkpoint"]
