@@ -127,7 +127,7 @@ def verify() -> dict:
 
 def export() -> dict:
     try:
-        from portal import audit_export
+        from portal.audit import export as audit_export
     except ImportError:
         audit_export = None
     rss_before = current_rss_mb()

@@ -26,8 +26,8 @@ from moderation.services import cases as case_services
 from moderation.services import decisions as decision_services
 from moderation.services import notifiers as notifier_services
 from moderation.services import policies as policy_services
-from portal import evidence
 from portal.admin_site import ReadOnlyAdmin, ServiceRefusalMixin
+from portal.audit import evidence
 from portal.errors import DomainError
 from portal.roles import is_auditor
 

@@ -1,6 +1,6 @@
 """The case's evidence pack, and moderation's part of a seller's pack.
 
-Found by ``portal.evidence`` through ``autodiscover_modules("evidence")``.
+Found by ``portal.audit.evidence`` through ``autodiscover_modules("evidence")``.
 Statements of reasons are given as decided and, for restrictive decisions, in
 the EU DSA Transparency Database submission format.
 """
@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from moderation import dsa
 from moderation.models import Appeal, Case, Decision, Notice, Strike
 from portal import audit, fingerprints
-from portal.evidence import Extension, Provider, Section, register, register_extension
+from portal.audit.evidence import Extension, Provider, Section, register, register_extension
 
 
 def _time(value) -> str | None:

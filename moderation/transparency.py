@@ -31,7 +31,6 @@ from moderation.audit_actions import ModerationAction
 from moderation.models import Appeal, Case, Decision, Notice, Notifier, Policy, Reason
 from moderation.models.decisions import Action
 from portal import audit, charts, dashboard
-from portal.models import AuditEvent
 from sellers.audit_actions import OnboardingAction, SellerAction
 from sellers.models import Application
 from sellers.models.onboarding import DECISION_DAYS
@@ -321,9 +320,11 @@ def _appeals(period: Period) -> Section:
 def _standing_changes(period: Period) -> Counter:
     """Notifiers moved to each standing in the period, from the audit events (the rows keep no history)."""
     counted: Counter = Counter()
-    for changes in AuditEvent.objects.filter(
-        **period.range("created_at"), action=ModerationAction.NOTIFIER_STANDING_CHANGED
-    ).values_list("changes", flat=True):
+    for changes in (
+        audit.events()
+        .filter(**period.range("created_at"), action=ModerationAction.NOTIFIER_STANDING_CHANGED)
+        .values_list("changes", flat=True)
+    ):
         after = ((changes or {}).get("standing") or {}).get("after")
         if after:
             counted[after] += 1
@@ -466,7 +467,8 @@ EVENT_ACTIONS = {str(action) for *_x, actions in CROSS_CHECKS for action in acti
 def _event_counts(period: Period) -> Counter:
     return Counter(
         dict(
-            AuditEvent.objects.filter(**period.range("created_at"), action__in=sorted(EVENT_ACTIONS))
+            audit.events()
+            .filter(**period.range("created_at"), action__in=sorted(EVENT_ACTIONS))
             .values_list("action")
             .annotate(n=Count("pk"))
             .order_by()

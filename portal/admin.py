@@ -19,8 +19,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from portal import services
 from portal.admin_site import ReadOnlyAdmin, ServiceRefusalMixin, replace_registration
 from portal.api_auth import Scope
-from portal.audit_export import EVENT_FIELDS
-from portal.models import ApiKey, AuditEvent, AuditorAccess, Notification, User
+from portal.audit.export import EVENT_FIELDS
+from portal.audit.models import AuditEvent
+from portal.models import ApiKey, AuditorAccess, Notification, User
 
 
 @admin.register(AuditEvent)

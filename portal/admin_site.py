@@ -156,12 +156,12 @@ class HallmarkAdminSite(admin.AdminSite):
         return super().register(model_or_iterable, admin_class, **options)
 
     def get_urls(self):
-        from portal import audit_views
+        from portal.audit import views as audit_views
 
         return audit_views.console_urls(self) + super().get_urls()
 
     def get_app_list(self, request, app_label=None):
-        from portal import audit_views
+        from portal.audit import views as audit_views
 
         return audit_views.with_audit_pages(request, super().get_app_list(request, app_label), app_label)
 

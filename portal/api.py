@@ -5,14 +5,15 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api_auth import Scope
-from portal.audit_export import EVENT_FIELDS, AuditEventFilterSet
-from portal.models import AuditEvent
+from portal.audit.export import EVENT_FIELDS, AuditEventFilterSet
+from portal.audit.models import AuditEvent
 
 
 class KeySerializer(serializers.Serializer):
@@ -73,7 +74,7 @@ class AuditExportView(APIView):
         responses={(200, "application/x-ndjson"): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY},
     )
     def get(self, request):
-        from portal.audit_export import FORMATS, export_response
+        from portal.audit.export import FORMATS, export_response
 
         fmt = request.query_params.get("format", "jsonl")
         params = request.query_params.copy()
@@ -98,4 +99,92 @@ class AuditEventList(generics.ListAPIView):
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilterSet
     pagination_class = SeqCursorPagination
-    queryset = AuditEvent.objects.all()
+    queryset = AuditEvent.objects.filter(seq__isnull=False, leaf_hash__isnull=False)  # sealed: in the log
+
+
+class CheckpointSerializer(serializers.Serializer):
+    tree_size = serializers.IntegerField()
+    root_hash = serializers.CharField(help_text="standard base64 of the 32-byte RFC 9162 root")
+    note = serializers.CharField(help_text="the C2SP signed note: checkpoint text, blank line, signatures")
+    verifier_key = serializers.CharField(help_text="this log's Ed25519 verifier key, in signed-note key text")
+
+
+class ProofSerializer(serializers.Serializer):
+    format = serializers.CharField()
+    hashes = serializers.ListField(child=serializers.CharField(), help_text="standard base64, RFC 9162 order")
+
+
+def _whole(request, name: str, *, required: bool) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        if required:
+            raise serializers.ValidationError({name: ["This parameter is required."]})
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise serializers.ValidationError({name: ["A whole number of events (1 or more) is required."]})
+    return int(raw)
+
+
+def _proof(make, *args):
+    from portal.audit.proofs import ProofUnavailable
+
+    try:
+        return Response(make(*args))
+    except ProofUnavailable as exc:
+        raise serializers.ValidationError({"detail": [str(exc)]}) from None
+
+
+class AuditCheckpointView(APIView):
+    """The newest signed checkpoint of the log (also public, without a key, at /audit-log/checkpoint)."""
+
+    required_scopes = (Scope.AUDIT_READ,)
+
+    @extend_schema(responses=CheckpointSerializer)
+    def get(self, request):
+        from portal.audit import notes, proofs
+
+        latest = proofs.latest_checkpoint()
+        if latest is None:
+            raise NotFound("The log has no signed checkpoint yet.")
+        return Response(
+            CheckpointSerializer(
+                {
+                    "tree_size": latest.tree_size,
+                    "root_hash": latest.root_b64,
+                    "note": latest.note,
+                    "verifier_key": notes.verifiers()[0].text,
+                }
+            ).data
+        )
+
+
+class InclusionProofView(APIView):
+    """Proof that event ``seq`` is in the tree of ``tree_size`` events (default: the newest checkpoint)."""
+
+    required_scopes = (Scope.AUDIT_READ,)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("seq", int, required=True), OpenApiParameter("tree_size", int)],
+        responses=ProofSerializer,
+    )
+    def get(self, request):
+        from portal.audit.proofs import inclusion
+
+        return _proof(inclusion, _whole(request, "seq", required=True), _whole(request, "tree_size", required=False))
+
+
+class ConsistencyProofView(APIView):
+    """Proof that the tree of ``new_size`` events (default: the newest) extends the one of ``old_size``."""
+
+    required_scopes = (Scope.AUDIT_READ,)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("old_size", int, required=True), OpenApiParameter("new_size", int)],
+        responses=ProofSerializer,
+    )
+    def get(self, request):
+        from portal.audit.proofs import consistency
+
+        return _proof(
+            consistency, _whole(request, "old_size", required=True), _whole(request, "new_size", required=False)
+        )

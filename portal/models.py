@@ -6,6 +6,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# The audit log's tables live in portal.audit (app label "portal"); importing them here
+# registers them with the app. Other modules reach them only through portal.audit.
+from portal.audit import models as _audit_models  # noqa: F401
+
 
 class User(AbstractUser):
     """Hallmark's user. Roles are groups (see portal/roles.py)."""
@@ -36,88 +40,6 @@ class AuditorAccess(models.Model):
     def is_open(self, at=None) -> bool:
         at = at or timezone.now()
         return self.starts_at <= at < self.ends_at
-
-
-class AuditChainHead(models.Model):
-    """The newest link of the audit chain, kept in one row (id 1).
-
-    Appending an event updates this row and inserts the event in a single
-    statement (see ``portal.audit``): the row lock serialises writers and
-    PostgreSQL hands the waiting writer the committed head, so the chain
-    cannot fork. Not a source of truth: ``verify_audit`` walks the events.
-    """
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    seq = models.BigIntegerField(default=0, editable=False)
-    prev_hash = models.CharField(max_length=64, default="", editable=False)
-    hash = models.CharField(max_length=64, editable=False)
-    created_at = models.DateTimeField(null=True, editable=False)
-
-    class Meta:
-        verbose_name = _("audit chain head")
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_single_row")]
-
-    def __str__(self) -> str:
-        return f"head #{self.seq}"
-
-
-class AuditEvent(models.Model):
-    """One link of the tamper-evident chain. Written only by ``portal.audit.record``.
-
-    ``hash`` covers every column except the redactable payload (``changes`` and
-    ``target_display``), which the chain covers through ``payload_digest``; so
-    personal data can be erased after the retention period while the chain
-    stays verifiable. The algorithm is documented in README.md ("Verifying the
-    audit trail") and implemented independently in tools/verify_audit_export.py.
-    """
-
-    seq = models.BigIntegerField(unique=True, editable=False)
-    created_at = models.DateTimeField(editable=False, db_index=True)
-    # No database FK: users are deactivated, never deleted, and the row must not
-    # be touched by an ON DELETE action (the trigger would refuse it anyway). No
-    # index of its own either: audit_actor_idx (actor, seq) serves every lookup by actor.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        editable=False,
-    )
-    actor_display = models.CharField(max_length=150, editable=False)
-    actor_role = models.CharField(max_length=40, editable=False)
-    action = models.CharField(max_length=100, editable=False)  # indexed in Meta: one index serves = and LIKE
-    target_type = models.CharField(max_length=100, editable=False)
-    target_id = models.CharField(max_length=64, editable=False)
-    target_display = models.CharField(max_length=255, blank=True, editable=False)
-    changes = models.JSONField(default=dict, blank=True, null=True, editable=False)
-    reason = models.TextField(blank=True, editable=False)
-    request_id = models.CharField(max_length=64, blank=True, editable=False)
-    ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
-    payload_digest = models.CharField(max_length=64, editable=False)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    # Not indexed: nothing looks an event up by its hash, and a unique index on random
-    # digests cost every append a write to a random page (seq is the unique key).
-    hash = models.CharField(max_length=64, editable=False)
-    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        ordering = ["-seq"]
-        verbose_name = _("audit event")
-        indexes = [
-            models.Index(fields=["target_type", "target_id", "seq"], name="audit_target_idx"),
-            # Lookups by actor name a user; most events are the system's (no actor), and
-            # leaving them out spares those appends an index entry.
-            models.Index(fields=["actor", "seq"], name="audit_actor_seq_idx", condition=models.Q(actor__isnull=False)),
-            # varchar_pattern_ops serves both "action = …" and "action LIKE 'prefix%'" (the
-            # explorer's "starts with"), so one index instead of Django's usual two.
-            models.Index(fields=["action"], name="audit_action_idx", opclasses=["varchar_pattern_ops"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"
 
 
 class ApiKey(models.Model):
@@ -243,74 +165,3 @@ class ImageFingerprint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_type}:{self.object_id}"
-
-
-class AuditCheckpoint(models.Model):
-    """The head of the audit chain at the end of one UTC day, recorded the next morning.
-
-    An auditor who kept an export listing these can later prove that nothing
-    up to a checkpoint changed: the event at ``seq`` must still hash to ``hash``.
-    """
-
-    day = models.DateField(unique=True, editable=False)
-    seq = models.BigIntegerField(editable=False, help_text=_("last event of the day (0: none yet)"))
-    hash = models.CharField(max_length=64, editable=False)
-    events_that_day = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["-day"]
-        verbose_name = _("audit checkpoint")
-
-    def __str__(self) -> str:
-        return f"{self.day}: #{self.seq} {self.hash[:12]}…"
-
-
-class AuditVerification(models.Model):
-    """One walk over the whole audit chain, run in the background (on a schedule, or queued by the page).
-
-    The walk goes in pieces, each a task run that continues from the sequence
-    number and hash the previous piece reached (``last_seq``, ``head_hash``).
-    The verification page shows the newest finished walk and checks live only
-    the events written since, so it stays quick however long the chain grows.
-    """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed (could not finish)")
-
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, editable=False)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
-    )
-    requested_at = models.DateTimeField(default=timezone.now, editable=False)
-    started_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # A walk goes in pieces (one task run each); this moves with every piece, so a walk
-    # whose worker died is recognised and superseded.
-    progressed_at = models.DateTimeField(default=timezone.now, editable=False)
-    resends = models.PositiveSmallIntegerField(
-        default=0, editable=False, help_text=_("pieces sent again after a stall")
-    )
-    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
-    ok = models.BooleanField(null=True, editable=False)
-    count = models.BigIntegerField(default=0, editable=False)
-    first_seq = models.BigIntegerField(null=True, blank=True, editable=False)
-    last_seq = models.BigIntegerField(null=True, blank=True, editable=False)
-    head_hash = models.CharField(max_length=64, blank=True, editable=False)
-    broken_seq = models.BigIntegerField(null=True, blank=True, editable=False)
-    broken_id = models.BigIntegerField(null=True, blank=True, editable=False)
-    problem = models.TextField(blank=True, editable=False)
-    redacted = models.BigIntegerField(default=0, editable=False)
-    checkpoints_held = models.PositiveIntegerField(default=0, editable=False)
-    checkpoint_broken_day = models.DateField(null=True, blank=True, editable=False)
-    error = models.TextField(blank=True, editable=False)
-
-    class Meta:
-        ordering = ["-requested_at"]
-        verbose_name = _("audit chain verification")
-        indexes = [models.Index(fields=["status", "-finished_at"], name="audit_verification_idx")]
-
-    def __str__(self) -> str:
-        return f"verification #{self.pk} ({self.status})"

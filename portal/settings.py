@@ -379,6 +379,9 @@ CELERY_BEAT_SCHEDULE = {
     # Notices a lost triage run left waiting (the API schedules a run after each burst).
     "moderation-triage-sweep": {"task": "moderation.tasks.triage_notices", "schedule": 60.0},
     "sellers-authorization-sweep": {"task": "sellers.tasks.authorization_sweep", "schedule": 3600.0},
+    # The sealer: each run seals what is waiting (a few ms when nothing is) and gives way to a
+    # run already under way, so a run every second keeps the seal lag near a second.
+    "audit-seal": {"task": "portal.tasks.seal_audit_log", "schedule": 1.0, "options": {"expires": 5}},
     "audit-checkpoints": {"task": "portal.tasks.record_audit_checkpoints", "schedule": 3600.0},
     "audit-verify": {"task": "portal.tasks.verify_audit_chain", "schedule": 6 * 3600.0},
     "sellers-recertification-sweep": {"task": "sellers.tasks.recertification_sweep", "schedule": 3600.0},
@@ -425,6 +428,11 @@ if PRODUCTION:
 HALLMARK_LOG_ORIGIN = env("HALLMARK_LOG_ORIGIN", "hallmark.localhost/audit-log")  # the demo key's name only
 # Verifier keys of retired signing keys, comma-separated, so their checkpoints still verify.
 HALLMARK_LOG_OLD_VERIFIER_KEYS = env_list("HALLMARK_LOG_OLD_VERIFIER_KEYS", [])
+# On SQLite (the embedded default, no beat) each event is sealed in its writer's transaction.
+HALLMARK_AUDIT_SEAL_INLINE = env_bool("HALLMARK_AUDIT_SEAL_INLINE", True)
+# /healthz reports "degraded" when the oldest unsealed event is older than this (seconds):
+# the sealer runs every second, so a minute means it is not running or cannot keep up.
+HALLMARK_AUDIT_SEAL_LAG_LIMIT = 60.0
 HALLMARK_OUTBOX_RETRY_AFTER = timedelta(minutes=2)
 
 # Moderation: listing images are fetched only from these hosts (".example.com"

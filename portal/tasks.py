@@ -45,7 +45,7 @@ def expire_auditors() -> int:
 @shared_task(acks_late=True)
 def verify_audit_chain(*, verification_id: int | None = None) -> bool | None:
     """Walk the whole audit chain and store the result (scheduled, or queued from the verification page)."""
-    from portal.verification import verification_request, verification_run
+    from portal.audit.verification import verification_request, verification_run
 
     if verification_id is None:  # the schedule: queue a fresh walk unless one is under way
         verification_id = verification_request(requested_by=None, enqueue=False).pk
@@ -53,13 +53,21 @@ def verify_audit_chain(*, verification_id: int | None = None) -> bool | None:
     return verification.ok if verification is not None else None
 
 
-@shared_task(acks_late=True)
-def record_audit_checkpoints() -> int:
-    """Record the head hash of every whole UTC day not yet checkpointed (hourly; idempotent)."""
-    from portal.checkpoints import ChainBroken, checkpoints_record
+@shared_task(acks_late=True, ignore_result=True)
+def seal_audit_log() -> int:
+    """Seal what waits (every second from beat). A run that finds another sealing returns at once."""
+    from portal.audit.seal import ChainBroken, seal
 
     try:
-        return len(checkpoints_record())
+        return seal(max_seconds=50)
     except ChainBroken as exc:
-        logger.error("no audit checkpoint recorded: %s", exc)
+        logger.error("audit log not sealed: %s", exc)
         raise
+
+
+@shared_task(acks_late=True)
+def record_audit_checkpoints() -> int:
+    """Name the signed checkpoint of every whole UTC day not yet named (hourly; idempotent)."""
+    from portal.audit.checkpoints import checkpoints_record
+
+    return len(checkpoints_record())

@@ -13,6 +13,9 @@ api_v1 = [
     path("me", api.MeView.as_view(), name="me"),
     path("audit-events", api.AuditEventList.as_view(), name="audit-events"),
     path("audit-events/export", api.AuditExportView.as_view(), name="audit-events-export"),
+    path("audit-log/checkpoint", api.AuditCheckpointView.as_view(), name="audit-log-checkpoint"),
+    path("audit-log/proofs/inclusion", api.InclusionProofView.as_view(), name="audit-log-inclusion"),
+    path("audit-log/proofs/consistency", api.ConsistencyProofView.as_view(), name="audit-log-consistency"),
     path("", include("moderation.api_urls")),
     path("schema/", SpectacularAPIView.as_view(**_public), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema", **_public), name="docs"),
@@ -22,6 +25,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("audit-log/checkpoint", views.public_checkpoint, name="audit-log-checkpoint"),
     # Before the console: its catch-all would answer these paths with a 404 first.
     path("console/reports/", include("moderation.report_urls")),
     path("console/", admin.site.urls),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -42,9 +42,36 @@ def healthz(request):
         "database": {"ok": db_ok, "detail": db_detail},
         "broker": {"ok": broker_ok, "detail": broker_detail},
     }
+    if db_ok:
+        # A sealer that is behind leaves the site working but the log unsigned: "degraded", still 200.
+        from portal.audit.seal import seal_lag
+
+        lag = seal_lag()
+        sealing = lag is None or lag <= settings.HALLMARK_AUDIT_SEAL_LAG_LIMIT
+        body["audit_log"] = {
+            "ok": sealing,
+            "seal_lag_seconds": None if lag is None else round(lag, 3),
+            "limit_seconds": settings.HALLMARK_AUDIT_SEAL_LAG_LIMIT,
+        }
+        if ok and not sealing:
+            body["status"] = "degraded"
     if not ok:
         body["down"] = [name for name, up in (("database", db_ok), ("broker", broker_ok)) if not up]
     return JsonResponse(body, status=200 if ok else 503)
+
+
+@require_safe
+def public_checkpoint(request):
+    """The newest signed checkpoint, as plain text, for anyone: no key, no event data, safe to cache briefly."""
+    from portal.audit.proofs import latest_checkpoint
+
+    latest = latest_checkpoint()
+    if latest is None:
+        return HttpResponse("The log has no signed checkpoint yet.\n", status=404, content_type="text/plain")
+    response = HttpResponse(latest.note, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=5"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @require_safe

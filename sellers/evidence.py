@@ -1,6 +1,6 @@
 """The seller's evidence pack: vetting decisions, documents' metadata and hashes, brand authorizations.
 
-Found by ``portal.evidence`` through ``autodiscover_modules("evidence")``. The
+Found by ``portal.audit.evidence`` through ``autodiscover_modules("evidence")``. The
 pack leaves the system, so it carries what an auditor needs to check the
 vetting (decisions, reasons, checks, document hashes), not the KYB answers
 themselves nor the payment account (masked only).
@@ -9,7 +9,7 @@ themselves nor the payment account (masked only).
 from __future__ import annotations
 
 from portal import audit
-from portal.evidence import Provider, Section, register
+from portal.audit.evidence import Provider, Section, register
 from sellers.models import Application, BrandAuthorization, Document, Invitation, Recertification, Seller
 
 

@@ -22,9 +22,11 @@ def login_staff(client, user, device=None):
 
 
 def recorded(**kwargs):
-    """``audit.record(**kwargs)``, then the stored event (``record`` returns nothing: the database numbers it)."""
+    """``audit.record(**kwargs)``, sealed (as the sealer would a moment later), then the stored event."""
     from portal import audit
-    from portal.models import AuditEvent
+    from portal.audit.seal import seal
 
-    audit.record(**kwargs)
-    return AuditEvent.objects.latest("seq")
+    event = audit.record(**kwargs)
+    seal()
+    event.refresh_from_db()
+    return event

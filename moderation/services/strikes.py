@@ -13,7 +13,6 @@ from moderation.models import Decision, Strike
 from moderation.models.decisions import STRIKE_LIFETIME
 from moderation.selectors import live_strike_points
 from portal import audit
-from portal.models import AuditEvent
 from portal.notifications import notify
 from sellers.models import Seller
 
@@ -44,12 +43,16 @@ def strike_add(*, decision: Decision, points: int, actor) -> Strike | None:
 
 def _warned_recently(seller: Seller) -> bool:
     since = timezone.now() - STRIKE_LIFETIME
-    return AuditEvent.objects.filter(
-        action=ModerationAction.STRIKE_WARNING,
-        target_type="sellers.seller",
-        target_id=str(seller.pk),
-        created_at__gte=since,
-    ).exists()
+    return (
+        audit.events()
+        .filter(
+            action=ModerationAction.STRIKE_WARNING,
+            target_type="sellers.seller",
+            target_id=str(seller.pk),
+            created_at__gte=since,
+        )
+        .exists()
+    )
 
 
 def _apply_thresholds(*, seller: Seller, decision: Decision, actor) -> None:

@@ -80,6 +80,11 @@ class Verifier:
     id: bytes
     public: Ed25519PublicKey
 
+    @property
+    def text(self) -> str:
+        raw = self.public.public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return f"{self.name}+{self.id.hex()}+{base64.b64encode(bytes([ED25519]) + raw).decode()}"
+
 
 def _b64(text: str, what: str) -> bytes:
     try:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from portal import audit
 from portal.errors import DomainError, InvalidTransition, PermissionDeniedError
-from portal.models import AuditEvent, ImageFingerprint
+from portal.models import ImageFingerprint
 from portal.notifications import notify
 from portal.roles import Role
 from portal.tasks_util import enqueue_on_commit
@@ -850,7 +850,7 @@ def seller_kyb_delete(*, seller: Seller, actor, now: datetime | None = None) -> 
     ):
         if ids:
             targets |= Q(target_type=label, target_id__in=[str(i) for i in ids])
-    event_ids = list(AuditEvent.objects.filter(targets, changes__isnull=False).values_list("pk", flat=True))
+    event_ids = list(audit.events().filter(targets, changes__isnull=False).values_list("pk", flat=True))
     redacted = audit.redact_payload(event_ids=event_ids)
     Document.objects.filter(seller=seller).delete()
     Application.objects.filter(seller=seller).update(

@@ -11,6 +11,12 @@ from sellers.models import BrandAuthorization, Seller
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def sealer_apart(settings):
+    # The budgets are the writers' own statements; sealing is the sealer's work (inline only on SQLite).
+    settings.HALLMARK_AUDIT_SEAL_INLINE = False
+
+
 @pytest.fixture
 def seeded(capsys):
     call_command(

@@ -6,7 +6,8 @@ from django.core.management import CommandError, call_command
 
 from moderation.management.commands.seed_scale import PRESETS
 from portal import audit
-from portal.models import AuditEvent, ImageFingerprint, User
+from portal.audit.models import AuditEvent
+from portal.models import ImageFingerprint, User
 from sellers.models import Brand, BrandAuthorization, Document, Seller, SellerMember
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from portal.models import AuditEvent, AuditorAccess
+from portal.audit.models import AuditEvent
+from portal.models import AuditorAccess
 from portal.roles import Role
 from tests.factories import TEST_PASSWORD, staff, totp_device
 from tests.helpers import current_totp

@@ -15,7 +15,8 @@ from moderation.models.decisions import Action
 from moderation.services.appeals import appeal_decide, appeal_submit
 from moderation.services.decisions import case_decide
 from moderation.services.notices import notice_submit
-from portal.models import AuditEvent, AuditorAccess
+from portal.audit.models import AuditEvent
+from portal.models import AuditorAccess
 from portal.roles import Role
 from tests.dashboard import seed
 from tests.factories import staff

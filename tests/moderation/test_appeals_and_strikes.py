@@ -15,8 +15,9 @@ from moderation.services.appeals import appeal_decide, appeal_submit
 from moderation.services.cases import facts_for
 from moderation.services.decisions import case_decide
 from moderation.services.listings import listing_upsert
+from portal.audit.models import AuditEvent
 from portal.errors import DomainError, InvalidTransition, PermissionDeniedError
-from portal.models import AuditEvent, Notification
+from portal.models import Notification
 from portal.roles import Role
 from sellers.models import Seller
 from tests.factories import staff

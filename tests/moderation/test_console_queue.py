@@ -15,7 +15,7 @@ from moderation.models import Appeal, Case, Decision, Listing, Strike
 from moderation.models.decisions import Action
 from moderation.services.appeals import appeal_decide, appeal_submit
 from moderation.services.decisions import case_decide
-from portal import evidence
+from portal.audit import evidence
 from portal.models import AuditorAccess
 from portal.roles import Role
 from tests.factories import staff

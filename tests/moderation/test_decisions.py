@@ -11,8 +11,9 @@ from moderation.audit_actions import ModerationAction
 from moderation.models import Case, Decision, Listing, Notice, Notifier, Policy, Strike
 from moderation.models.decisions import Action
 from moderation.services.decisions import case_decide, cases_bulk_decide
+from portal.audit.models import AuditEvent
 from portal.errors import DomainError, InvalidTransition, PermissionDeniedError
-from portal.models import AuditEvent, Notification
+from portal.models import Notification
 from portal.roles import Role
 from sellers.models import Seller
 from tests.factories import staff

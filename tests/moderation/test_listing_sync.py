@@ -8,7 +8,7 @@ from django.db import IntegrityError
 from moderation.audit_actions import ModerationAction
 from moderation.models import Case, Listing, ListingImage
 from portal.api_auth import Scope
-from portal.models import AuditEvent
+from portal.audit.models import AuditEvent
 from tests.moderation.factories import ListingFactory, api_key
 from tests.sellers.factories import BrandAuthorizationFactory, BrandFactory, SellerFactory
 

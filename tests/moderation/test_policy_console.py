@@ -8,8 +8,8 @@ from moderation.audit_actions import ModerationAction
 from moderation.models import Policy
 from moderation.models.decisions import Action
 from moderation.services.policies import policy_save
+from portal.audit.models import AuditEvent
 from portal.errors import DomainError, PermissionDeniedError
-from portal.models import AuditEvent
 from portal.roles import Role
 from tests.factories import staff
 from tests.helpers import login_staff

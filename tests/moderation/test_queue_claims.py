@@ -10,8 +10,8 @@ from django.utils import timezone
 from moderation.audit_actions import ModerationAction
 from moderation.models import Case
 from moderation.services import cases as svc
+from portal.audit.models import AuditEvent
 from portal.errors import DomainError, InvalidTransition
-from portal.models import AuditEvent
 from portal.roles import Role
 from tests.factories import staff
 from tests.moderation.factories import CaseFactory

@@ -9,8 +9,9 @@ from moderation.models import Listing, Notifier
 from moderation.models.decisions import Action
 from moderation.services.decisions import case_decide
 from moderation.services.notifiers import notifier_set_standing
+from portal.audit.models import AuditEvent
 from portal.errors import InvalidTransition, PermissionDeniedError
-from portal.models import AuditEvent, Notification
+from portal.models import Notification
 from portal.roles import Role
 from sellers import signals
 from sellers.models import BrandAuthorization

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal import audit, context
-from portal.models import AuditEvent
+from portal.audit.models import AuditEvent
 from portal.roles import Role
 from tests.factories import UserFactory, staff
 from tests.helpers import recorded

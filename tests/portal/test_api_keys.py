@@ -5,8 +5,9 @@ from django.urls import reverse
 
 from portal import audit, services
 from portal.api_auth import Scope
+from portal.audit.models import AuditEvent
 from portal.errors import DomainError
-from portal.models import ApiKey, AuditEvent
+from portal.models import ApiKey
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from portal import audit
-from portal.models import AuditEvent
+from portal.audit.models import AuditEvent
 from portal.roles import Role
 from tests.factories import UserFactory, staff
 from tests.helpers import login_staff, recorded
@@ -39,7 +39,7 @@ def test_explorer_filters_by_actor_role_action_target_and_time(client):
 
 
 def test_explorer_pages_by_event_number_without_counting(client, django_assert_max_num_queries, monkeypatch):
-    from portal import audit_views
+    from portal.audit import views as audit_views
 
     monkeypatch.setattr(audit_views, "PAGE_SIZE", 5)
     seed_history(12)

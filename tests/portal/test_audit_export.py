@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from portal.models import AuditEvent
+from portal.audit.models import AuditEvent
 from portal.roles import Role
 from tests.factories import UserFactory, staff
 from tests.helpers import login_staff
@@ -62,7 +62,12 @@ def test_export_lines_carry_every_hashed_field_and_the_export_is_an_audit_event(
     path = _download(client, tmp_path, "jsonl")
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert lines[0]["record"] == "export" and lines[0]["contiguous"] is True
-    assert lines[-1] == {"record": "end", "events": lines[0]["last_seq"], "last_hash": lines[-2]["hash"]}
+    events = [line for line in lines if line["record"] == "event"]
+    assert lines[-1] == {"record": "end", "events": lines[0]["last_seq"], "last_hash": events[-1]["hash"]}
+    # the export ends on the signed checkpoint of exactly its range
+    checkpoint = [line for line in lines if line["record"] == "checkpoint"][-1]
+    assert checkpoint["tree_size"] == lines[0]["tree_size"] == lines[0]["last_seq"]
+    assert checkpoint["note"].startswith(lines[0]["log_origin"] + "\n")
     event = next(line for line in lines if line["record"] == "event" and line["actor_id"])
     hashed = "seq created_at actor_display actor_role action target_type target_id reason request_id ip prev_hash"
     for name in [*hashed.split(), "target_display", "changes", "payload_digest", "hash"]:
@@ -172,7 +177,7 @@ def test_bad_filters_and_formats_are_refused_naming_the_field(client):
 
 
 def test_export_reads_in_bounded_chunks(client, tmp_path, monkeypatch, django_assert_max_num_queries):
-    from portal import audit_export
+    from portal.audit import export as audit_export
 
     seed_history(30)
     login_staff(client, auditor())
@@ -195,8 +200,9 @@ def test_export_reads_in_bounded_chunks(client, tmp_path, monkeypatch, django_as
 def test_export_memory_stays_flat_as_the_trail_grows(settings):
     import tracemalloc
 
-    from portal import audit, audit_export
-    from portal.audit_export import AuditEventFilterSet
+    from portal import audit
+    from portal.audit import export as audit_export
+    from portal.audit.export import AuditEventFilterSet
 
     user = UserFactory()
 

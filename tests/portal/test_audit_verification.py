@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from portal import verification
-from portal.models import AuditEvent, AuditVerification
+from portal.audit import verification
+from portal.audit.models import AuditEvent, AuditVerification
 from portal.tasks import verify_audit_chain
 from tests.helpers import login_staff
 from tests.portal.audit_seed import auditor, seed_history, tamper

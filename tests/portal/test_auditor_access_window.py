@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from portal import services
+from portal.audit.models import AuditEvent
 from portal.errors import DomainError
-from portal.models import AuditEvent, AuditorAccess
+from portal.models import AuditorAccess
 from portal.roles import Role
 from tests.factories import UserFactory, staff
 from tests.helpers import login_staff

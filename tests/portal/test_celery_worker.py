@@ -42,8 +42,8 @@ def test_real_worker_sends_an_outbox_notification(tmp_path):
 
 def test_real_worker_walks_the_audit_chain_queued_by_the_page(tmp_path):
     from portal import audit
-    from portal.models import AuditVerification
-    from portal.verification import verification_request
+    from portal.audit.models import AuditVerification
+    from portal.audit.verification import verification_request
 
     worker = Worker(tmp_path)
     try:

@@ -9,7 +9,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AuditEvent, AuditorAccess
+from portal.audit.models import AuditEvent
+from portal.models import AuditorAccess
 from portal.roles import HIDDEN_FROM_ROLES, Role
 from tests.factories import TEST_PASSWORD, UserFactory, staff, totp_device
 from tests.helpers import current_totp, login_staff, recorded

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.models import AuditEvent
+from portal.audit.models import AuditEvent
 from portal.roles import Role
 from tests.factories import UserFactory, staff
 from tests.helpers import login_staff

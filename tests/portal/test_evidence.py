@@ -8,16 +8,13 @@ import json
 import subprocess
 import sys
 import zipfile
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from portal import evidence
-from portal.checkpoints import checkpoints_record
-from portal.models import AuditEvent
+from portal.audit import evidence
+from portal.audit.models import AuditEvent
 from portal.roles import Role
 from tests.factories import UserFactory, staff
 from tests.helpers import login_staff
@@ -64,7 +61,7 @@ def test_seller_pack_holds_timeline_checkpoint_documents_and_manifest(client, tm
     login_staff(client, user)
     archive = _pack(client, "sellers.seller", seller.pk)
     names = set(archive.namelist())
-    assert {"manifest.json", "timeline.jsonl", "timeline.csv", "checkpoint.json", "seller.json"} <= names
+    assert {"manifest.json", "timeline.jsonl", "timeline.csv", "proofs.json", "seller.json"} <= names
     assert {"applications.json", "documents.json", "brand_authorizations.json", "recertifications.json"} <= names
     manifest = _json(archive, "manifest.json")
     assert manifest["object"] == {"type": "sellers.seller", "id": str(seller.pk), "label": str(seller)}
@@ -84,27 +81,23 @@ def test_seller_pack_holds_timeline_checkpoint_documents_and_manifest(client, tm
     # documents: metadata and hashes only
     docs = _json(archive, "documents.json")
     assert docs[0]["sha256"] == "ab" * 32
-    # no daily checkpoint yet: the pack names the current head instead
-    checkpoint = _json(archive, "checkpoint.json")
-    assert checkpoint["seq"] >= max(e["seq"] for e in events)
+    # every event comes with its inclusion proof against one signed checkpoint, which the script checks
+    proofs = _json(archive, "proofs.json")
+    assert [p["seq"] for p in proofs["inclusion"]] == [e["seq"] for e in events]
+    assert proofs["tree_size"] >= max(e["seq"] for e in events)
+    for proof in proofs["inclusion"][:3]:
+        path = tmp_path / f"proof-{proof['seq']}.json"
+        path.write_text(json.dumps({**proof, "checkpoint": proofs["checkpoint"]}))
+        checked = subprocess.run(
+            [sys.executable, "-I", str(SCRIPT), "--inclusion", str(path), "--key", proofs["verifier_key"]],
+            capture_output=True,
+            text=True,
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
     # the download is itself an audit event
     download = AuditEvent.objects.get(action="portal.audit.exported", target_type="sellers.seller")
     assert download.actor == user and download.target_id == str(seller.pk)
     assert download.changes["format"] == "evidence_pack"
-
-
-def test_pack_names_the_daily_checkpoint_covering_its_events(client):
-    seller, _member, _document = _seller_history()
-    tomorrow = (timezone.now() + timedelta(days=1)).date()
-    (checkpoint,) = checkpoints_record(today=tomorrow)
-    login_staff(client, auditor())
-    archive = _pack(client, "sellers.seller", seller.pk)
-    assert _json(archive, "checkpoint.json") == {
-        "kind": "daily checkpoint",
-        "day": checkpoint.day.isoformat(),
-        "seq": checkpoint.seq,
-        "hash": checkpoint.hash,
-    }
 
 
 def test_timeline_page_of_a_seller_includes_what_belongs_to_it(client):

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from portal import evidence
+from portal.audit import evidence
 from portal.roles import Role
 from tests.factories import staff
 from tests.helpers import login_staff

@@ -9,7 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from portal.models import AuditEvent, User
+from portal.audit.models import AuditEvent
+from portal.audit.notes import generate as generate_log_key
+from portal.models import User
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -20,6 +22,7 @@ PRODUCTION_ENV = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_HOST": "smtp.example.com",
     "HALLMARK_FIELD_KEY": "a" * 44,
+    "HALLMARK_LOG_SIGNING_KEY": generate_log_key("hallmark.example.com/audit-log").signing_key_text(),
 }
 
 
@@ -47,6 +50,7 @@ def test_production_settings_pass_check_deploy():
         ("ALLOWED_HOSTS", "ALLOWED_HOSTS must be set"),
         ("DATABASE_URL", "Production needs PostgreSQL"),
         ("CELERY_BROKER_URL", "CELERY_BROKER_URL must be set"),
+        ("HALLMARK_LOG_SIGNING_KEY", "HALLMARK_LOG_SIGNING_KEY must be set"),
     ],
 )
 def test_production_refuses_to_start_without_real_configuration(missing, message):

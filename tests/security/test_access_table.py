@@ -45,7 +45,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from portal.models import AuditEvent, AuditorAccess
+from portal.audit.models import AuditEvent
+from portal.models import AuditorAccess
 from portal.roles import Role
 from tests.factories import staff
 from tests.helpers import login_staff
@@ -63,6 +64,7 @@ URLS: dict[str, tuple[dict[str, str], str, str]] = {
     # --- public ------------------------------------------------------------------------------------------
     "home": ({}, ALL_OK, "405 405 405 405 405 405 403 405"),
     "healthz": ({}, ALL_OK, "405 405 405 405 405 405 403 405"),
+    "audit-log-checkpoint": ({}, ALL_OK, "405 405 405 405 405 405 403 405"),  # public: anyone may witness it
     "login": ({}, "ok ok ok ok ok ok ok ok", "ok ok ok ok ok ok 403 ok"),
     "logout": ({}, "405 405 405 405 405 405 405 405", "ok ok ok ok ok ok ok ok"),
     # --- console: the admin site's own pages -------------------------------------------------------------
@@ -225,6 +227,10 @@ URLS: dict[str, tuple[dict[str, str], str, str]] = {
     "api:me": ({}, "401 401 401 401 401 401 ok ok", "401 401 401 401 401 401 403 405"),
     "api:audit-events": ({}, "401 401 401 401 401 401 ok 403", "401 401 401 401 401 401 403 403"),
     "api:audit-events-export": ({}, "401 401 401 401 401 401 ok 403", "401 401 401 401 401 401 403 403"),
+    "api:audit-log-checkpoint": ({}, "401 401 401 401 401 401 ok 403", "401 401 401 401 401 401 403 403"),
+    # without seq / old_size: the auditor gets the parameter's error, everyone else no further than the key
+    "api:audit-log-inclusion": ({}, "401 401 401 401 401 401 400 403", "401 401 401 401 401 401 403 403"),
+    "api:audit-log-consistency": ({}, "401 401 401 401 401 401 400 403", "401 401 401 401 401 401 403 403"),
     "api:authorizations-check": ({}, "401 401 401 401 401 401 403 400", "401 401 401 401 401 401 403 405"),
     "api:moderation-api:reports": ({}, "401 401 401 401 401 401 403 405", "401 401 401 401 401 401 403 400"),
     "api:moderation-api:report": (

@@ -11,8 +11,8 @@ import threading
 import pytest
 from django.db import connections
 
+from portal.audit.models import AuditEvent
 from portal.errors import DomainError
-from portal.models import AuditEvent
 from portal.roles import Role
 from sellers.models import Application, ApplicationCheck, Seller
 from sellers.services import onboarding as services

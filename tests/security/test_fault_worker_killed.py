@@ -16,7 +16,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from portal.models import AuditEvent, ImageFingerprint
+from portal.audit.models import AuditEvent
+from portal.models import ImageFingerprint
 from sellers.models import Document
 from sellers.services.documents import document_upload
 from tests.sellers.factories import seller_with_member

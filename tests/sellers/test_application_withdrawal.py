@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from portal.audit.models import AuditEvent
 from portal.errors import InvalidTransition
-from portal.models import AuditEvent
 from sellers.models import Application, Seller
 from sellers.services import onboarding as services
 from tests.sellers.factories import seller_with_member

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.audit.models import AuditEvent
 from sellers import crypto
 from sellers.models import Application, ApplicationCheck, Document
 from sellers.services import onboarding as services

@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils.html import escape
 
-from portal.models import AuditEvent
+from portal.audit.models import AuditEvent
 from portal.roles import Role
 from sellers.models import Brand, BrandAuthorization, Document, TrademarkRegistration
 from sellers.services.brands import checklist_for

@@ -6,7 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from portal.models import AuditEvent, Notification
+from portal.audit.models import AuditEvent
+from portal.models import Notification
 from sellers import signals
 from sellers.models import BrandAuthorization
 from sellers.selectors import may_list

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from portal.audit.models import AuditEvent
 from portal.errors import DomainError, InvalidTransition
-from portal.models import AuditEvent
 from sellers.models import BrandAuthorization, Document, Seller
 from sellers.services.brands import authorization_request
 from tests.sellers.brand_helpers import TODAY, B, documents_for, requested, terms_for

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
+from portal.audit.models import AuditEvent
 from portal.errors import DomainError, InvalidTransition
-from portal.models import AuditEvent
 from portal.roles import Role
 from sellers import signals
 from sellers.models import BrandAuthorization, Document

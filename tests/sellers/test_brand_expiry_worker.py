@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from portal.models import AuditEvent, Notification
+from portal.audit.models import AuditEvent
+from portal.models import Notification
 from sellers.models import BrandAuthorization
 from sellers.tasks.brands import authorization_sweep
 from tests.sellers.factories import BrandAuthorizationFactory

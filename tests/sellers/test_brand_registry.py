@@ -10,7 +10,8 @@ from django.core.management import call_command
 from PIL import Image
 
 from portal import fingerprints
-from portal.models import AuditEvent, ImageFingerprint
+from portal.audit.models import AuditEvent
+from portal.models import ImageFingerprint
 from sellers.models import Brand, BrandAuthorization, BrandReferencePrice
 from sellers.selectors import may_list
 from sellers.services import brands as svc

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.audit.models import AuditEvent
 from portal.roles import Role
 from sellers.models import BrandAuthorization, Document
 from tests.factories import staff

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AuditEvent, AuditorAccess
+from portal.audit.models import AuditEvent
+from portal.models import AuditorAccess
 from portal.roles import Role
 from sellers.models import Document
 from sellers.services.documents import document_reuse_flags, document_upload

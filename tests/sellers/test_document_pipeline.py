@@ -10,7 +10,8 @@ from django.conf import settings
 from django.urls import reverse
 from PIL import Image
 
-from portal.models import AuditEvent, ImageFingerprint
+from portal.audit.models import AuditEvent
+from portal.models import ImageFingerprint
 from sellers.documents import Refused, register_check, unregister_check
 from sellers.models import Application, Document
 from sellers.services.documents import document_process, document_upload

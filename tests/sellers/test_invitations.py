@@ -10,8 +10,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.audit.models import AuditEvent
 from portal.errors import DomainError, InvalidTransition
-from portal.models import AuditEvent, Notification
+from portal.models import Notification
 from portal.roles import Role
 from sellers.models import Application, Invitation, Seller
 from sellers.services import onboarding as services

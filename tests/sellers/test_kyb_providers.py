@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.models import AuditEvent
+from portal.audit.models import AuditEvent
 from sellers.kyb import Finding
 from sellers.models import Application, ApplicationCheck, Seller
 from sellers.services import onboarding as services

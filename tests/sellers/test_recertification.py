@@ -15,7 +15,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.audit.models import AuditEvent
 from portal.roles import Role
 from sellers.models import Application, ApplicationCheck, Recertification, Seller
 from sellers.services import onboarding as services

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from portal import audit
-from portal.models import AuditEvent, ImageFingerprint
+from portal.audit.models import AuditEvent
+from portal.models import ImageFingerprint
 from portal.roles import Role
 from sellers.models import Application, Document, Seller
 from sellers.services import onboarding as services

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.audit.models import AuditEvent
 from sellers.models import Seller
 from sellers.services.seller import seller_suspend, sellers_reinstate_when_suspension_ends
 from sellers.tasks.recovery import end_suspensions

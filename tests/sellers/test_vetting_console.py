@@ -9,7 +9,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AuditEvent, AuditorAccess
+from portal.audit.models import AuditEvent
+from portal.models import AuditorAccess
 from portal.roles import Role
 from sellers.models import Application, ApplicationCheck, Recertification, Seller
 from sellers.services import onboarding as services

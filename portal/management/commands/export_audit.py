@@ -3,8 +3,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from portal import audit
-from portal.audit_export import FORMATS, AuditEventFilterSet, prepare
-from portal.models import AuditEvent
+from portal.audit.export import FORMATS, AuditEventFilterSet, prepare
+from portal.audit.models import AuditEvent
 
 
 class Command(BaseCommand):

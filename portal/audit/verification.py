@@ -20,8 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit, checkpoints
-from portal.models import AuditChainHead, AuditVerification
+from portal import audit
+from portal.audit import checkpoints
+from portal.audit.models import AuditLogCheckpoint, AuditVerification
+from portal.audit.verify import rows as log_rows
 
 LIVE_LIMIT = 200_000  # events the page checks itself (a few seconds)
 PIECE = 1_000_000  # events per task run at most (20 to 80 seconds)
@@ -72,6 +74,7 @@ def _as_result(walk: AuditVerification) -> audit.VerifyResult:
         broken_id=walk.broken_id,
         problem=walk.problem,
         redacted=walk.redacted,
+        tree_edge=list(walk.tree_edge or []),
     )
 
 
@@ -119,20 +122,26 @@ def verification_request(*, requested_by=None, enqueue: bool = True) -> AuditVer
     return verification
 
 
-def _piece(after_seq: int, after_hash: str, *, limit: int, seconds: float) -> tuple[audit.VerifyResult, bool]:
+def _edge(walk: AuditVerification | None) -> list[bytes] | None:
+    return [bytes.fromhex(h) for h in walk.tree_edge] if walk is not None and walk.last_seq else None
+
+
+def _piece(
+    after_seq: int, after_hash: str, edge: list[bytes] | None, *, limit: int, seconds: float
+) -> tuple[audit.VerifyResult, bool]:
     """Verify up to ``limit`` events after a trusted point, for at most ``seconds``; (result, whether more remain)."""
     deadline = time.monotonic() + seconds
     cut = False
 
     def rows():
         nonlocal cut
-        for n, row in enumerate(audit._rows(after_seq=after_seq)):
+        for n, row in enumerate(log_rows(after_seq=after_seq)):
             if n >= limit or (n % 1000 == 0 and time.monotonic() > deadline):
                 cut = True
                 return
             yield row
 
-    result = audit.verify_chain(rows(), after_seq=after_seq, after_hash=after_hash)
+    result = audit.verify_chain(rows(), after_seq=after_seq, after_hash=after_hash, edge=edge)
     return result, cut and result.ok
 
 
@@ -148,7 +157,7 @@ def verification_run(*, verification_id: int, piece: int | None = None) -> Audit
         return walk
     start_seq, start_hash = walk.last_seq or 0, walk.head_hash or audit.GENESIS_HASH
     try:
-        part, more = _piece(start_seq, start_hash, limit=piece or PIECE, seconds=PIECE_SECONDS)
+        part, more = _piece(start_seq, start_hash, _edge(walk), limit=piece or PIECE, seconds=PIECE_SECONDS)
         held, broken = checkpoints.checkpoints_check() if not more else (0, None)
     except Exception as exc:
         AuditVerification.objects.filter(pk=verification_id, status__in=[S.QUEUED, S.RUNNING]).update(
@@ -166,7 +175,7 @@ def verification_run(*, verification_id: int, piece: int | None = None) -> Audit
         walk.redacted += part.redacted
         walk.first_seq = walk.first_seq or part.first_seq
         if part.count:
-            walk.last_seq, walk.head_hash = part.last_seq, part.head_hash
+            walk.last_seq, walk.head_hash, walk.tree_edge = part.last_seq, part.head_hash, part.tree_edge
         walk.progressed_at = now
         if more:  # the next piece in its own task run
             walk.save()
@@ -201,7 +210,7 @@ def page_check(*, actor) -> tuple[PageCheck, int, object]:
         _record(result, actor=actor, held=held, broken=broken, how="page, from the newest walk")
         return PageCheck(result=result, how=how, full_walk=walk, pending=pending), held, broken
     after_seq = (walk.last_seq or 0) if walk else 0
-    head = AuditChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    head = AuditLogCheckpoint.objects.order_by("-tree_size").values_list("tree_size", flat=True).first() or 0
     if head - after_seq > LIVE_LIMIT:
         pending = verification_request(requested_by=None)
         return PageCheck(result=None, how="", full_walk=walk, pending=pending), held, broken
@@ -209,7 +218,9 @@ def page_check(*, actor) -> tuple[PageCheck, int, object]:
         result = audit.verify_chain()
         how = _("walked just now from the first event")
     else:
-        live = audit.verify_chain(after_seq=after_seq, after_hash=walk.head_hash or audit.GENESIS_HASH)
+        live = audit.verify_chain(
+            after_seq=after_seq, after_hash=walk.head_hash or audit.GENESIS_HASH, edge=_edge(walk)
+        )
         result = audit.VerifyResult(
             ok=live.ok,
             count=walk.count + live.count,

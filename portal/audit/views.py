@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
@@ -20,9 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from portal import audit, evidence, verification
-from portal.audit_export import FORMATS, AuditEventFilterSet, export_response
-from portal.models import AuditCheckpoint, AuditEvent, AuditVerification
+from portal import audit
+from portal.audit import evidence, verification
+from portal.audit.export import FORMATS, AuditEventFilterSet, export_response
+from portal.audit.models import AuditDailyCheckpoint, AuditEvent, AuditLogCheckpoint, AuditVerification
+from portal.audit.seal import seal_lag
 
 PAGE_SIZE = 100
 TIMELINE_LIMIT = 2000
@@ -216,9 +219,10 @@ def verify(request):
     """The chain's state now: the newest background walk plus a live check of the events since.
 
     A short chain is walked here in full; a long one relies on the scheduled
-    walk (portal.verification), and the page queues one if none has run yet.
+    walk (portal.audit.verification), and the page queues one if none has run yet.
     """
     check, checkpoints_held, checkpoint_broken = verification.page_check(actor=request.user)
+    lag = seal_lag()
     result = check.result
     broken_event = AuditEvent.objects.filter(pk=result.broken_id).first() if result and result.broken_id else None
     context = _context(
@@ -229,7 +233,10 @@ def verify(request):
         broken_event=broken_event,
         checkpoints_held=checkpoints_held,
         checkpoint_broken=checkpoint_broken,
-        recent_checkpoints=AuditCheckpoint.objects.order_by("-day")[:31],
+        recent_checkpoints=AuditDailyCheckpoint.objects.select_related("checkpoint").order_by("-day")[:31],
+        latest_checkpoint=AuditLogCheckpoint.objects.order_by("-tree_size").first(),
+        seal_lag=lag,
+        seal_lag_degraded=lag is not None and lag > settings.HALLMARK_AUDIT_SEAL_LAG_LIMIT,
         recent_walks=AuditVerification.objects.select_related("requested_by")[:10],
     )
     return TemplateResponse(request, "admin/audit/verify.html", context)

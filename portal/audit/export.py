@@ -25,6 +25,7 @@ open the file in a spreadsheet only with formulas disabled.
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
 from collections.abc import Iterator
@@ -40,9 +41,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import audit
-from portal.models import AuditCheckpoint, AuditEvent
+from portal.audit import notes
+from portal.audit.models import AuditDailyCheckpoint, AuditEvent, AuditLogCheckpoint
 
-FORMAT = "hallmark-audit-export/1"
+FORMAT = "hallmark-audit-export/2"
 CHUNK_SIZE = 2000
 
 EVENT_FIELDS = (
@@ -161,11 +163,27 @@ def iter_events(queryset: QuerySet, *, chunk_size: int = CHUNK_SIZE) -> Iterator
         last_seq = chunk[-1]["seq"]
 
 
+def checkpoint_record(checkpoint: AuditLogCheckpoint, day=None) -> dict[str, Any]:
+    return {
+        "record": "checkpoint",
+        "tree_size": checkpoint.tree_size,
+        "root_hash": base64.b64encode(bytes(checkpoint.root_hash)).decode(),
+        "note": checkpoint.note,
+        "day": day.isoformat() if day else None,
+    }
+
+
 def checkpoint_records(upto_seq: int) -> Iterator[dict[str, Any]]:
-    for day, seq, digest in (
-        AuditCheckpoint.objects.filter(seq__lte=upto_seq).order_by("day").values_list("day", "seq", "hash")
-    ):
-        yield {"record": "checkpoint", "day": day.isoformat(), "seq": seq, "hash": digest}
+    """The signed daily checkpoints of trees up to ``upto_seq``, then the checkpoint of exactly that tree."""
+    seen = set()
+    days = AuditDailyCheckpoint.objects.filter(checkpoint__tree_size__lte=upto_seq).select_related("checkpoint")
+    for daily in days.order_by("day"):
+        if daily.checkpoint_id not in seen:
+            seen.add(daily.checkpoint_id)
+            yield checkpoint_record(daily.checkpoint, daily.day)
+    head = AuditLogCheckpoint.objects.filter(tree_size=upto_seq).first()
+    if head is not None and head.pk not in seen:
+        yield checkpoint_record(head)
 
 
 @dataclass
@@ -177,6 +195,7 @@ class Export:
     first_seq: int
     last_seq: int
     generated_by: str
+    tree_size: int = 0
     generated_at: str = field(default_factory=lambda: audit.format_time(timezone.now()))
     chunk_size: int | None = None  # None: the module's CHUNK_SIZE at export time
 
@@ -195,6 +214,9 @@ class Export:
             "last_seq": self.last_seq,
             "contiguous": self.contiguous,
             "genesis_hash": audit.GENESIS_HASH,
+            "log_origin": notes.signer().name,
+            "verifier_keys": [key.text for key in notes.verifiers()],
+            "tree_size": self.tree_size,
         }
 
     def records(self) -> Iterator[dict[str, Any]]:
@@ -215,7 +237,8 @@ class Export:
 def prepare(*, filterset: AuditEventFilterSet, user) -> Export:
     """Fix the export's range now; the caller records the export event."""
     queryset = filterset.qs
-    head = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    # The newest signed tree bounds the export: sealed events only, every one under a checkpoint.
+    head = AuditLogCheckpoint.objects.order_by("-tree_size").values_list("tree_size", flat=True).first() or 0
     bounds = queryset.filter(seq__lte=head).order_by("seq").values_list("seq", flat=True)
     first = bounds.first()
     last = bounds.last() if first is not None else None
@@ -224,6 +247,7 @@ def prepare(*, filterset: AuditEventFilterSet, user) -> Export:
         filters=active_filters(filterset),
         first_seq=first or 0,
         last_seq=last or 0,
+        tree_size=head,
         generated_by=user.get_username() if getattr(user, "pk", None) else "system",
     )
 
@@ -258,7 +282,10 @@ def csv_lines(export: Export) -> Iterator[bytes]:
                 else:
                     row[name] = "" if value is None else str(value)
         elif kind == "checkpoint":
-            row.update(day=rec["day"], seq=str(rec["seq"]), hash=rec["hash"])
+            row["day"] = rec["day"] or ""
+            row["meta"] = json.dumps(
+                {k: rec[k] for k in ("tree_size", "root_hash", "note")}, ensure_ascii=False, separators=(",", ":")
+            )
         else:
             row["meta"] = json.dumps(
                 {k: v for k, v in rec.items() if k != "record"}, ensure_ascii=False, separators=(",", ":")

@@ -1,8 +1,8 @@
 """Evidence packs: one zip per seller or case for an auditor to take away.
 
 A pack holds the object's timeline (every audit event about it and the
-objects that belong to it, with the fields that recompute each hash), the
-daily checkpoint covering the newest of those events, and the sections an app
+objects that belong to it, with the fields that recompute each hash), an
+inclusion proof of each against one signed checkpoint, and the sections an app
 contributes (decisions and statements of reasons, documents' metadata and
 hashes…), plus a manifest with each file's SHA-256.
 
@@ -35,8 +35,9 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from portal import audit
-from portal.audit_export import FORMAT, iter_events
-from portal.models import AuditCheckpoint, AuditEvent
+from portal.audit import notes
+from portal.audit.export import FORMAT, iter_events
+from portal.audit.models import AuditEvent
 
 PACK_FORMAT = "hallmark-evidence-pack/1"
 
@@ -163,22 +164,24 @@ def timeline(target_type: str, target_id: str, obj=None) -> QuerySet:
     return AuditEvent.objects.filter(targets_query(targets)).order_by("seq")
 
 
-def covering_checkpoint(seq: int) -> dict[str, Any]:
-    """The first daily checkpoint at or after ``seq``; without one yet, the current head."""
-    checkpoint = AuditCheckpoint.objects.filter(seq__gte=seq).order_by("day").first() if seq else None
-    if checkpoint is not None:
-        return {
-            "kind": "daily checkpoint",
-            "day": checkpoint.day.isoformat(),
-            "seq": checkpoint.seq,
-            "hash": checkpoint.hash,
-        }
-    head = AuditEvent.objects.order_by("-seq").values("seq", "hash").first() or {"seq": 0, "hash": audit.GENESIS_HASH}
+def inclusion_proofs(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every event's inclusion proof against one signed checkpoint: the newest one."""
+    from portal.audit import proofs
+
+    latest = proofs.latest_checkpoint()
+    if latest is None or not events:
+        return {"format": "hallmark-pack-proofs/1", "tree_size": 0, "checkpoint": None, "inclusion": []}
+    items = []
+    for ev in events:
+        proof = proofs.inclusion(ev["seq"], latest.tree_size)
+        del proof["checkpoint"]  # the one checkpoint above, once
+        items.append(proof)
     return {
-        "kind": "current head (no daily checkpoint covers these events yet)",
-        "day": None,
-        "seq": head["seq"],
-        "hash": head["hash"],
+        "format": "hallmark-pack-proofs/1",
+        "tree_size": latest.tree_size,
+        "checkpoint": latest.note,
+        "verifier_key": notes.verifiers()[0].text,
+        "inclusion": items,
     }
 
 
@@ -216,6 +219,10 @@ def build_pack(*, provider: Provider, obj, user) -> tuple[str, bytes]:
         "contiguous": False,  # one object's events: each verifies alone, the links only where seqs meet
         "first_seq": events[0]["seq"] if events else 0,
         "last_seq": last_seq,
+        "genesis_hash": audit.GENESIS_HASH,
+        "log_origin": notes.signer().name,
+        "verifier_keys": [key.text for key in notes.verifiers()],
+        "tree_size": last_seq,
     }
     lines = [header, *({"record": "event", **ev} for ev in events), {"record": "end", "events": len(events)}]
     files: dict[str, bytes] = {
@@ -223,12 +230,12 @@ def build_pack(*, provider: Provider, obj, user) -> tuple[str, bytes]:
             json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for line in lines
         ),
         "timeline.csv": _timeline_csv(events).encode("utf-8"),
-        "checkpoint.json": json.dumps(covering_checkpoint(last_seq), indent=2).encode(),
+        "proofs.json": json.dumps(inclusion_proofs(events), indent=2).encode(),
     }
     titles = {
         "timeline.jsonl": "audit events, oldest first, each with the fields that recompute its hash",
         "timeline.csv": "the same timeline for reading",
-        "checkpoint.json": "the chain checkpoint covering the newest event in the timeline",
+        "proofs.json": "each event's inclusion proof against one signed checkpoint of the log",
     }
     for section in sections(provider, obj):
         if section.filename in files or section.filename == "manifest.json":
