@@ -1,16 +1,17 @@
-"""Claim next outside a transaction on PostgreSQL: two round trips, the audit event sent with the commit.
+"""Claim next outside a transaction on PostgreSQL: one transaction of its own, the lease with its audit event.
 
 The console's "claim next" view calls the service outside any transaction;
 these tests do the same (``transaction=True``), so they run the path the
 16-moderator benchmark measures, and check that it leaves the connection
-idle whatever happened, and that its events are links of a valid chain.
+idle whatever happened, that it commits normally (synchronous commit on), and
+that its events are links of a valid chain.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import psycopg2.extensions
+import psycopg
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -34,20 +35,19 @@ def chain_head():
     audit.ensure_head()
 
 
-def _claim_in_two_round_trips(actor):
-    """Claim, and check the two-round-trip path was the one taken (not the transactional fallback)."""
+def _claim_in_one_transaction(actor):
+    """Claim, and check it was one transaction of the service's own that committed normally."""
     roles_of(actor)  # read once per signed-in user, as in a request
     with CaptureQueriesContext(connection) as sent:
         case = case_claim_next(actor=actor)
     statements = [q["sql"].strip() for q in sent.captured_queries]
-    assert len(statements) == 2, statements
-    assert statements[0].startswith("BEGIN;\nWITH held AS"), statements
-    assert statements[1].endswith("COMMIT") or statements[1] == "ROLLBACK", statements
+    assert not any("synchronous_commit" in s for s in statements), statements
+    assert _idle()
     return case
 
 
 def _idle() -> bool:
-    return connection.connection.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+    return connection.connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
 
 def _claim_events(case: Case):
@@ -56,12 +56,12 @@ def _claim_events(case: Case):
     ).order_by("seq")
 
 
-def test_a_claim_is_two_round_trips_leases_the_most_urgent_case_and_links_its_event_into_the_chain():
+def test_a_claim_leases_the_most_urgent_case_and_links_its_event_into_the_chain():
     moderator = staff(Role.MODERATOR)
     low, urgent = CaseFactory(priority=10), CaseFactory(priority=90)
     assert not connection.in_atomic_block
 
-    case = _claim_in_two_round_trips(moderator)
+    case = _claim_in_one_transaction(moderator)
 
     assert case == urgent
     assert _idle()
@@ -81,8 +81,8 @@ def test_a_claim_is_two_round_trips_leases_the_most_urgent_case_and_links_its_ev
 def test_the_held_case_comes_back_without_a_second_lease_or_event():
     moderator = staff(Role.MODERATOR)
     CaseFactory(priority=10)
-    first = _claim_in_two_round_trips(moderator)
-    again = _claim_in_two_round_trips(moderator)
+    first = _claim_in_one_transaction(moderator)
+    again = _claim_in_one_transaction(moderator)
     assert again == first
     assert _claim_events(first).count() == 1
     assert _idle()
@@ -91,7 +91,7 @@ def test_the_held_case_comes_back_without_a_second_lease_or_event():
 def test_a_lapsed_lease_is_taken_over_and_the_event_names_the_previous_holder():
     earlier, moderator = staff(Role.MODERATOR), staff(Role.MODERATOR)
     case = CaseFactory(assigned_to=earlier, claimed_until=timezone.now() - timedelta(minutes=1))
-    claimed = _claim_in_two_round_trips(moderator)
+    claimed = _claim_in_one_transaction(moderator)
     assert claimed == case and claimed.assigned_to_id == moderator.pk
     event = _claim_events(case).last()
     assert event.changes["assigned_to"] == {"before": earlier.pk, "after": moderator.pk}
@@ -100,13 +100,13 @@ def test_a_lapsed_lease_is_taken_over_and_the_event_names_the_previous_holder():
 
 def test_an_empty_queue_gives_none_and_leaves_no_transaction_open():
     CaseFactory(status=Case.Status.ESCALATED)  # only a senior moderator may take it
-    assert _claim_in_two_round_trips(staff(Role.MODERATOR)) is None
+    assert _claim_in_one_transaction(staff(Role.MODERATOR)) is None
     assert _idle()
-    assert _claim_in_two_round_trips(staff(Role.SENIOR_MODERATOR)) is not None
+    assert _claim_in_one_transaction(staff(Role.SENIOR_MODERATOR)) is not None
     assert _idle()
 
 
-def test_without_a_chain_head_the_claim_takes_the_transactional_path_and_is_still_audited():
+def test_without_a_chain_head_the_claim_is_still_audited():
     moderator = staff(Role.MODERATOR)
     case = CaseFactory()
     AuditChainHead.objects.all().delete()  # as after a flush: the next append rebuilds it
@@ -130,36 +130,7 @@ def test_inside_a_callers_transaction_the_claim_joins_it_and_rolls_back_with_it(
     assert not _claim_events(case).exists()
 
 
-def test_a_head_deleted_between_the_round_trips_fails_the_lease_and_the_claim_is_made_in_a_transaction(monkeypatch):
-    """The event cannot be appended, so the lease must not commit either; the fallback then claims properly."""
-    from django.db import connections
-
-    moderator = staff(Role.MODERATOR)
-    case = CaseFactory()
-    real_statement = audit.append_statement
-    deleted = []
-
-    def head_deleted_meanwhile(**kwargs):
-        if not deleted:  # another session removes the head after the pick, once
-            other = connections.create_connection("default")
-            try:
-                with other.cursor() as cursor:  # autocommit: deleted for everyone at once
-                    cursor.execute("DELETE FROM portal_auditchainhead")
-            finally:
-                other.close()
-            deleted.append(True)
-        return real_statement(**kwargs)
-
-    monkeypatch.setattr(audit, "append_statement", head_deleted_meanwhile)
-    claimed = case_claim_next(actor=moderator)
-    assert deleted and claimed == case
-    assert Case.objects.get(pk=case.pk).assigned_to_id == moderator.pk
-    assert _claim_events(case).count() == 1  # appended by the transactional path, after the head was rebuilt
-    assert audit.verify_chain().ok
-    assert _idle()
-
-
-def test_the_consoles_claim_next_button_takes_the_two_round_trip_path(client):
+def test_the_consoles_claim_next_button_claims_in_its_own_transaction(client):
     """The view runs outside any transaction (no ATOMIC_REQUESTS, no middleware opens one)."""
     from django.urls import reverse
 
@@ -168,49 +139,8 @@ def test_the_consoles_claim_next_button_takes_the_two_round_trip_path(client):
     moderator = staff(Role.MODERATOR)
     login_staff(client, moderator)
     case = CaseFactory()
-    with CaptureQueriesContext(connection) as sent:
-        response = client.post(reverse("admin:moderation_case_claim_next"))
+    response = client.post(reverse("admin:moderation_case_claim_next"))
     assert response.status_code == 302 and response["Location"].endswith(f"/{case.pk}/change/")
-    statements = [q["sql"].strip() for q in sent.captured_queries]
-    assert any(s.startswith("BEGIN;\nWITH held AS") for s in statements), statements
-    assert any(s.endswith("COMMIT") for s in statements), statements
+    assert _idle()
     assert Case.objects.get(pk=case.pk).assigned_to_id == moderator.pk
     assert _claim_events(case).count() == 1
-
-
-class _Undo(Exception):
-    pass
-
-
-def test_both_paths_hand_out_cases_in_the_same_order():
-    """The raw SQL of the two-round-trip path must keep claimable()'s rules and the queue's order."""
-    from datetime import timedelta
-
-    from django.db import transaction
-
-    from moderation.services import cases as services
-
-    now = timezone.now()
-    other = staff(Role.MODERATOR)
-    for i in range(12):
-        CaseFactory(
-            priority=(i * 7) % 4 * 10,  # ties on priority, broken by due date, then id
-            due_at=now + timedelta(hours=(i * 5) % 3),
-            status=Case.Status.ESCALATED if i % 5 == 0 else Case.Status.OPEN,
-            assigned_to=other if i % 4 == 0 else None,
-            claimed_until=(now + timedelta(minutes=10 if i % 8 == 0 else -10)) if i % 4 == 0 else None,
-        )
-    for actor in (staff(Role.MODERATOR), staff(Role.SENIOR_MODERATOR)):
-        roles_of(actor)
-        while True:
-            try:
-                with transaction.atomic():  # the transactional path, undone
-                    expected = services._claim_next(actor)
-                    raise _Undo
-            except _Undo:
-                pass
-            got = _claim_in_two_round_trips(actor)
-            assert got == expected
-            if got is None:
-                break
-            Case.objects.filter(pk=got.pk).update(status=Case.Status.CLOSED, assigned_to=None, claimed_until=None)
