@@ -85,7 +85,7 @@ def _audit_table_append_only_on_postgres(request):
     could always do) and on again before the next test.
     """
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or settings.DATABASES["default"]["ENGINE"] != "portal.db_backend":
+    if marker is None or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         yield
         return
     transactional = marker.kwargs.get("transaction", False) or (marker.args and marker.args[0])

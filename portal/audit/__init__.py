@@ -321,7 +321,8 @@ def record(
     # No savepoint: an event belongs to its caller's transaction and fails with it.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
-            connection.send_with_commit(_APPEND_SQL, _append_params(fields, values))
+            with connection.cursor() as cursor:
+                cursor.execute(_APPEND_SQL, _append_params(fields, values))
         else:
             _append_in_python(fields, values)
 
