@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from portal.audit import notes
 from portal.models import AuditEvent, User
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +21,8 @@ PRODUCTION_ENV = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_HOST": "smtp.example.com",
     "HALLMARK_FIELD_KEY": "a" * 44,
+    # Production refuses to start without the audit log's key (portal/settings.py, since 820861f).
+    "HALLMARK_LOG_SIGNING_KEY": notes.generate("hallmark.example.com/audit-log").signing_key_text(),
 }
 
 
