@@ -44,12 +44,11 @@ TIME_LIMIT = {"small": 240, "large": 3600}
 
 
 def _psql_admin(url: str, sql: str) -> str:
-    import psycopg2
+    import psycopg
 
     parts = urlsplit(url)
     admin = urlunsplit(parts._replace(path="/postgres"))
-    conn = psycopg2.connect(admin)
-    conn.autocommit = True
+    conn = psycopg.connect(admin, autocommit=True)
     try:
         with conn.cursor() as cursor:
             cursor.execute(sql)

@@ -6,7 +6,6 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from moderation.models import Decision, Listing, Notice, Notifier, Strike
-from portal.db import fetch_prepared, instance_from_columns
 from sellers.models import BrandAuthorization
 
 
@@ -16,26 +15,14 @@ def awaiting_triage() -> QuerySet[Notice]:
 
 
 def notice_intake_rows(*, api_key_id: int, external_id: str) -> tuple[Notifier | None, Listing | None]:
-    """The notifier an API key speaks for and the listing a notice names, in one prepared statement.
+    """The notifier an API key speaks for and the listing a notice names.
 
     The intake asks both for every notice. Either may be missing: a key's first
     notice creates its notifier (``services.notifiers.notifier_for_key``), an
     unknown listing is the sender's error. Only what the intake reads is loaded.
     """
-    [(notifier_id, kind, standing, listing_id)] = fetch_prepared(
-        "notice_intake_rows",
-        "SELECT n.id, n.kind, n.standing, (SELECT l.id FROM moderation_listing l WHERE l.external_id = %s)"
-        " FROM (SELECT 1) AS one LEFT JOIN moderation_notifier n ON n.api_key_id = %s",
-        [external_id, api_key_id],
-    )
-    notifier = (
-        instance_from_columns(
-            Notifier, {"id": notifier_id, "kind": kind, "standing": standing, "api_key_id": api_key_id}
-        )
-        if notifier_id is not None
-        else None
-    )
-    listing = instance_from_columns(Listing, {"id": listing_id, "external_id": external_id}) if listing_id else None
+    notifier = Notifier.objects.filter(api_key_id=api_key_id).only("id", "kind", "standing", "api_key_id").first()
+    listing = Listing.objects.filter(external_id=external_id).only("id", "external_id").first() if external_id else None
     return notifier, listing
 
 

@@ -117,7 +117,7 @@ class NoticeInputSerializer(serializers.Serializer):
             return ""
 
     def validate_listing(self, value):
-        # The view may have read the listing already, with the notifier (one statement).
+        # The view may have read the listing already, with the notifier.
         listing = self.context.get("listing")
         if listing is None or listing.external_id != value:
             listing = Listing.objects.filter(external_id=value).first()

@@ -182,12 +182,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    # PostgreSQL through our backend: BEGIN, COMMIT and audit events ride with real statements.
-    DATABASES["default"]["ENGINE"] = "portal.db_backend"
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
-    # Behind a transaction-mode pooler: no server-side cursors, no prepared statements (portal.db).
-    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_BEHIND_POOLER", False)
+    # PostgreSQL through Django's own backend and psycopg 3.
+    _db = DATABASES["default"]
+    _db["OPTIONS"] = {"connect_timeout": 5, **_db.get("OPTIONS", {})}
+    if env_bool("DATABASE_BEHIND_POOLER", False):
+        # PgBouncer in transaction mode hands each transaction to any server session,
+        # so nothing may outlive one: no prepared statements, no server-side cursors,
+        # and no pool of our own in front of the pooler.
+        if env_bool("DATABASE_POOL", False):
+            raise ImproperlyConfigured("DATABASE_POOL and DATABASE_BEHIND_POOLER exclude each other: the pooler pools")
+        _db["OPTIONS"]["prepare_threshold"] = None
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # Parameters bound by the server, so psycopg prepares a query once it ran
+        # five times on a connection and only executes it afterwards (plans reused).
+        _db["OPTIONS"]["server_side_binding"] = True
+        _db["OPTIONS"]["prepare_threshold"] = 5
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = False
+        if env_bool("DATABASE_POOL", False):
+            # Django's pool (psycopg_pool) keeps connections itself: no persistent ones beside it.
+            _db["OPTIONS"]["pool"] = True
+            _db["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache -------------------------------------------------------------------
@@ -428,8 +443,11 @@ if PRODUCTION:
 HALLMARK_LOG_ORIGIN = env("HALLMARK_LOG_ORIGIN", "hallmark.localhost/audit-log")  # the demo key's name only
 # Verifier keys of retired signing keys, comma-separated, so their checkpoints still verify.
 HALLMARK_LOG_OLD_VERIFIER_KEYS = env_list("HALLMARK_LOG_OLD_VERIFIER_KEYS", [])
-# On SQLite (the embedded default, no beat) each event is sealed in its writer's transaction.
-HALLMARK_AUDIT_SEAL_INLINE = env_bool("HALLMARK_AUDIT_SEAL_INLINE", True)
+# Seal each audit event in its writer's transaction: the embedded default (SQLite already
+# serialises writers; no beat runs). Off on PostgreSQL, where the sealer runs on its own.
+HALLMARK_AUDIT_SEAL_INLINE = env_bool(
+    "HALLMARK_AUDIT_SEAL_INLINE", DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+)
 # /healthz reports "degraded" when the oldest unsealed event is older than this (seconds):
 # the sealer runs every second, so a minute means it is not running or cannot keep up.
 HALLMARK_AUDIT_SEAL_LAG_LIMIT = 60.0

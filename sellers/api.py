@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import json
-from dataclasses import dataclass
-from datetime import date
-
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -14,9 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api_auth import Scope
-from portal.db import fetch_prepared
 from sellers.models import Brand, BrandAuthorization, BrandOwnerApiKey, Seller
-from sellers.selectors import gate_answer
+from sellers.selectors import GATE_FIELDS, may_list
 from sellers.serializers import (
     BadRequestSerializer,
     ErrorDetailSerializer,
@@ -25,90 +20,49 @@ from sellers.serializers import (
 )
 
 
-@dataclass
-class _Found:
-    brand_id: int
-    protected: bool
-    seller_status: str | None
-    key_is_owners: bool
-    key_owns_brand: bool
-    candidates: list[BrandAuthorization]
-
-
-@functools.cache
-def _gate_sql(*, by_id: bool) -> str:
-    # Hand-written because this is the marketplace's hot path: building the
-    # equivalent ORM query (filtered LEFT JOIN, three subqueries) cost several
-    # times its execution. Plain SQL that PostgreSQL and SQLite both run; the
-    # name lookup matches the UPPER(name) index the Brand model declares.
-    tables = {
-        "brand": Brand._meta.db_table,
-        "authz": BrandAuthorization._meta.db_table,
-        "seller": Seller._meta.db_table,
-        "keys": BrandOwnerApiKey._meta.db_table,
-    }
-    where = "b.id = %s" if by_id else "(UPPER(b.name) = UPPER(%s) OR b.slug = %s)"
-    # Only table names from model metadata are formatted in; every value is a parameter.
-    return (
-        "SELECT b.id, b.protected,"  # noqa: S608
-        " (SELECT s.status FROM {seller} s WHERE s.id = %s),"
-        " EXISTS (SELECT 1 FROM {keys} k WHERE k.api_key_id = %s),"
-        " EXISTS (SELECT 1 FROM {keys} k WHERE k.api_key_id = %s AND k.owner_id = b.owner_id),"
-        " a.id, a.status, a.basis, a.territories, a.categories, a.valid_from, a.valid_until"
-        " FROM {brand} b LEFT JOIN {authz} a ON a.brand_id = b.id AND a.seller_id = %s"
-        " WHERE " + where + " ORDER BY b.id, a.id"
-    ).format(**tables)
-
-
-def _lookup(ref: str, *, seller_id: int, api_key) -> _Found | None:
+def _lookup(ref: str, *, seller_id: int, api_key) -> Brand | None:
     """Everything the gate needs in one query, or None when no brand matches.
 
-    The brand is found by id, name (case-insensitive) or slug; each row also
-    carries the seller's status (None when there is no such seller), whether
-    the calling key belongs to a brand owner and owns this brand, and one of
-    the seller's authorizations for the brand (a LEFT JOIN, so a brand without
-    any still gives one row).
+    The brand is found by id, name (case-insensitive, served by the UPPER(name)
+    index) or slug. It carries the seller's status (``seller_status``, None when
+    there is no such seller), whether the calling key belongs to a brand owner
+    (``key_is_owners``) and owns this brand (``key_owns_brand``), and the
+    seller's authorizations for it (``seller_authorizations``), read through a
+    LEFT JOIN on the same statement: one row per authorization, or one row for
+    a brand the seller holds none for.
     """
     ref = ref.strip()
     by_id = ref.isascii() and ref.isdigit() and len(ref) <= 18  # fits a 64-bit key; otherwise it is a name
-    where = [int(ref)] if by_id else [ref, ref.lower()]
-    rows = fetch_prepared(
-        "gate_by_id" if by_id else "gate_by_name",
-        _gate_sql(by_id=by_id),
-        [seller_id, api_key.pk, api_key.pk, seller_id, *where],
+    match = Q(pk=int(ref)) if by_id else Q(name__iexact=ref) | Q(slug=ref.lower())
+    owner_keys = BrandOwnerApiKey.objects.filter(api_key_id=api_key.pk)
+    rows = (
+        Brand.objects.filter(match)
+        .only("pk", "protected")
+        .annotate(
+            seller_status=Subquery(Seller.objects.filter(pk=seller_id).order_by().values("status")[:1]),
+            key_is_owners=Exists(owner_keys),
+            key_owns_brand=Exists(owner_keys.filter(owner_id=OuterRef("owner_id"))),
+            held=FilteredRelation("authorizations", condition=Q(authorizations__seller_id=seller_id)),
+            **{f"held_{name}": F(f"held__{name}") for name in _AUTHZ_COLUMNS},
+        )
+        .order_by("pk", "held__id")
     )
     found = None
-    for brand_id, protected, seller_status, is_owners, owns, authz_id, *authz in rows:
+    for row in rows:
         if found is None:
-            found = _Found(brand_id, bool(protected), seller_status, bool(is_owners), bool(owns), [])
-        elif brand_id != found.brand_id:
+            found = row
+            found.seller_authorizations = []
+        elif row.pk != found.pk:
             break  # a name of one brand that is the slug of another: the older brand wins
-        if authz_id is not None:
-            found.candidates.append(_authorization(authz_id, brand_id, authz))
+        if row.held_id is not None:
+            found.seller_authorizations.append(
+                BrandAuthorization(brand_id=row.pk, **{name: getattr(row, f"held_{name}") for name in _AUTHZ_COLUMNS})
+            )
     return found
 
 
-def _authorization(pk: int, brand_id: int, values: list) -> BrandAuthorization:
-    status, basis, territories, categories, valid_from, valid_until = values
-    return BrandAuthorization(
-        pk=pk,
-        brand_id=brand_id,
-        status=status,
-        basis=basis,
-        territories=_json(territories),
-        categories=_json(categories),
-        valid_from=_date(valid_from),
-        valid_until=_date(valid_until),
-    )
-
-
-def _json(value):
-    # Django has psycopg return jsonb as text, and SQLite stores text: decode both the same way.
-    return json.loads(value) if isinstance(value, (str, bytes)) else value
-
-
-def _date(value):
-    return date.fromisoformat(value) if isinstance(value, str) else value
+# An authorization's columns the gate's rule reads (sellers.selectors.GATE_FIELDS, by column).
+_AUTHZ_COLUMNS = ("id", *(name for name in GATE_FIELDS if name != "pk"))
 
 
 class AuthorizationCheckView(APIView):
@@ -172,10 +126,10 @@ class AuthorizationCheckView(APIView):
         if found.key_is_owners and not found.key_owns_brand:
             # A rights holder may check sellers of its own brands, not its competitors'.
             raise PermissionDenied(_("This key belongs to a brand owner and may ask only about that owner's brands."))
-        answer = gate_answer(
-            seller_status=found.seller_status,
-            brand_protected=found.protected,
-            candidates=found.candidates,
+        answer = may_list(
+            seller=Seller(pk=params["seller"], status=found.seller_status),
+            brand=found,
+            authorizations=found.seller_authorizations,
             country=params["country"],
             category=params["category"],
         )

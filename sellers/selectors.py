@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -52,56 +53,38 @@ class GateAnswer:
 
 
 def may_list(
-    *, seller: Seller, brand: Brand, country: str | None = None, category: str | None = None, on: date | None = None
-) -> GateAnswer:
-    """The marketplace's gate, also used by moderation's signals.
-
-    One query whatever the seller holds (its authorizations for the brand),
-    none when the seller may not sell or the brand is not protected. The API
-    gate fetches the same rows together with the brand and feeds ``gate_answer``.
-    """
-    candidates: list[BrandAuthorization] = []
-    if seller.status == Seller.Status.ACTIVE and brand.protected:
-        candidates = list(BrandAuthorization.objects.filter(seller_id=seller.pk, brand_id=brand.pk).only(*GATE_FIELDS))
-    return gate_answer(
-        seller_status=seller.status,
-        brand_protected=brand.protected,
-        candidates=candidates,
-        country=country,
-        category=category,
-        on=on,
-    )
-
-
-GATE_FIELDS = ("pk", "status", "basis", "territories", "categories", "valid_from", "valid_until")
-
-
-def gate_answer(
     *,
-    seller_status: str,
-    brand_protected: bool,
-    candidates: list[BrandAuthorization],
+    seller: Seller,
+    brand: Brand,
     country: str | None = None,
     category: str | None = None,
     on: date | None = None,
+    authorizations: Iterable[BrandAuthorization] | None = None,
 ) -> GateAnswer:
-    """The gate's rule on rows already read (no queries).
+    """The marketplace's gate and its one rule (the API gate and moderation's signals ask it).
+
+    Reads the seller's authorizations for the brand in one query whatever the
+    seller holds, none when the seller may not sell or the brand is not
+    protected. A caller that read them already passes them as
+    ``authorizations`` (the API gate reads them with the brand, in one query).
 
     When nothing allows the listing, the reason given is the most useful one:
     an approved right that does not cover the place, category or date beats an
     ended right, which beats a rejected request.
     """
     on = on or timezone.localdate()
-    if seller_status != Seller.Status.ACTIVE:
+    if seller.status != Seller.Status.ACTIVE:
         return GateAnswer(
             False,
-            _("The seller is %(status)s and may not list anything.") % {"status": Seller.Status(seller_status).label},
+            _("The seller is %(status)s and may not list anything.") % {"status": Seller.Status(seller.status).label},
         )
-    if not brand_protected:
+    if not brand.protected:
         return GateAnswer(True, _("The brand is not protected; any active seller may list it."))
+    if authorizations is None:
+        authorizations = BrandAuthorization.objects.filter(seller_id=seller.pk, brand_id=brand.pk).only(*GATE_FIELDS)
     best: tuple[int, str] | None = None
     pending = False
-    for authz in candidates:
+    for authz in authorizations:
         if authz.status in (BrandAuthorization.Status.REQUESTED, BrandAuthorization.Status.IN_REVIEW):
             pending = True
             continue
@@ -115,6 +98,10 @@ def gate_answer(
     if pending:
         return GateAnswer(False, _("The brand is protected and the seller's request for it is still under review."))
     return GateAnswer(False, _("The brand is protected and the seller holds no authorization for it."))
+
+
+# What the rule reads of an authorization.
+GATE_FIELDS = ("pk", "status", "basis", "territories", "categories", "valid_from", "valid_until")
 
 
 def _authorization_problem(authz: BrandAuthorization, *, country, category, on: date) -> tuple[int, str]:

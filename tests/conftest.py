@@ -69,6 +69,12 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _audit_sealed_inline(request, settings):
+    """Tests see their events sealed at once, as on the embedded default; the sealer's own tests do not."""
+    settings.HALLMARK_AUDIT_SEAL_INLINE = request.node.get_closest_marker("sealer") is None
+
+
 def _audit_triggers(enabled: bool) -> None:
     from django.db import connection
 
@@ -85,8 +91,7 @@ def _audit_table_append_only_on_postgres(request):
     could always do) and on again before the next test.
     """
     marker = request.node.get_closest_marker("django_db")
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if marker is None or not (engine.endswith("postgresql") or engine == "portal.db_backend"):
+    if marker is None or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         yield
         return
     transactional = marker.kwargs.get("transaction", False) or (marker.args and marker.args[0])

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -198,87 +197,15 @@ def claimable(*, actor, now=None):
     )
 
 
-# Claim next on PostgreSQL, first round trip: open a transaction and find the
-# case this moderator already holds, or else lock the most urgent claimable one
-# (skipping rows other claimers hold). The locked row is returned from the
-# locking step itself: a lock waits for a concurrent change and hands back the
-# row as that change left it, where a second read would see it as the
-# statement began. ``leased`` tells the two kinds apart; ``has_head`` whether
-# the audit chain can take the event.
-_CLAIM_PICK_SQL = """
-BEGIN;
-WITH held AS (
-    SELECT id FROM moderation_case
-     WHERE status IN %(open)s AND assigned_to_id = %(actor)s AND claimed_until > %(now)s
-     ORDER BY claimed_until LIMIT 1
-), picked AS (
-    SELECT * FROM moderation_case
-     WHERE NOT EXISTS (SELECT FROM held)
-       AND status IN %(claimable)s
-       AND (assigned_to_id IS NULL OR claimed_until IS NULL OR claimed_until <= %(now)s)
-     ORDER BY priority DESC, due_at, id
-     LIMIT 1
-       FOR UPDATE SKIP LOCKED
-), head AS (
-    SELECT EXISTS (SELECT FROM portal_auditchainhead WHERE id = 1) AS has_head
-)
-SELECT picked.*, TRUE AS leased, head.has_head FROM picked, head
-UNION ALL
-SELECT c.*, FALSE, head.has_head FROM moderation_case AS c JOIN held USING (id), head
-"""
-# Second round trip: the audit event, the lease (only if the event was
-# appended) and the commit, in one string, so the chain's lock is held only
-# inside the server and never while this process waits for a CPU. Should the
-# event not be appended after all (the chain's head deleted in between), the
-# division by the number of leased rows fails the transaction before COMMIT:
-# a lease is never committed without its event, nor reported without its lease.
-#
-# The commit does not wait for the disk (synchronous_commit off for this one
-# transaction): otherwise every claimer queues behind the chain's lock for one
-# WAL flush each. A crash can lose the last fraction of a second of claims,
-# each lease together with its event (never one without the other), and the
-# chain stays whole: a later ordinary commit flushes every earlier one first.
-# So whatever durable record is made from the event (an export, which records
-# its own event before it streams; a verification walk; a daily checkpoint) is
-# written by an ordinary commit after it and makes it durable too; only a page
-# read within that fraction of a second can show an event a crash then loses.
-# A lost lease is a case back in the queue; decisions keep waiting for the disk.
-_CLAIM_LEASE_SQL = """
-WITH event AS ({append}), leased AS (
-    UPDATE moderation_case SET assigned_to_id = %s, claimed_until = %s
-     WHERE id = %s AND EXISTS (SELECT FROM event)
-    RETURNING id
-)
-SELECT 1 / (SELECT count(*)::int FROM leased);
-SET LOCAL synchronous_commit TO OFF;
-COMMIT
-"""
-# SQLSTATE division_by_zero: the guard above found no lease.
-_NO_LEASE = "22012"
-
-
+@transaction.atomic
 def case_claim_next(*, actor) -> Case | None:
     """Lease the most urgent unclaimed case to ``actor`` for a few minutes.
 
     A moderator who already holds a live lease gets that case back. Otherwise
     ``skip_locked`` lets many moderators claim at once: each takes the first
-    row nobody else has locked, so no case is handed out twice.
-
-    This is the queue's one contended write (a shift starts with everyone
-    pressing "next"), and every claim appends to the audit chain, whose lock
-    serialises them. Called outside a transaction on PostgreSQL (as the
-    console's view does), a claim is two round trips and the chain's lock is
-    taken and released inside the second; otherwise it runs in a transaction.
+    row nobody else has locked, so no case is handed out twice. The lease and
+    its audit event commit together, or neither does.
     """
-    if connection.vendor == "postgresql" and connection.get_autocommit():
-        case = _claim_next_in_two_round_trips(actor)
-        if case is not False:
-            return case
-    with transaction.atomic():
-        return _claim_next(actor)
-
-
-def _claim_next(actor) -> Case | None:
     now = timezone.now()
     held = (
         Case.objects.filter(status__in=OPEN, assigned_to=actor, claimed_until__gt=now).order_by("claimed_until").first()
@@ -296,58 +223,18 @@ def _claim_next(actor) -> Case | None:
     return _claim(case, actor=actor, now=now)
 
 
-def _claim_next_in_two_round_trips(actor) -> Case | bool | None:
-    """The PostgreSQL claim outside a transaction; ``False`` when the chain has no head to append to."""
-    now = timezone.now()
-    until = now + timedelta(minutes=claim_minutes())
-    params = {
-        "open": tuple(str(s) for s in OPEN),
-        "claimable": tuple(claimable_statuses(actor)),
-        "actor": actor.pk,
-        "now": now,
-    }
-    committed = False
-    try:
-        case = next(iter(Case.objects.raw(_CLAIM_PICK_SQL, params)), None)
-        if case is None or not case.leased:
-            return case
-        if not case.has_head:
-            return False
-        before = case.assigned_to_id
-        case.assigned_to, case.claimed_until = actor, until
-        append, event_params = audit.append_statement(**_claim_event(case, actor=actor, before=before))
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(_CLAIM_LEASE_SQL.format(append=append), [*event_params, actor.pk, until, case.pk])
-        except DatabaseError as exc:
-            if getattr(exc.__cause__, "pgcode", None) == _NO_LEASE:
-                return False  # the head went missing: rolled back below, then claimed in a transaction
-            raise
-        committed = True
-        return case
-    finally:
-        if not committed:  # nothing leased, a held case, no head, or an error: end the transaction
-            # A connection that broke has no transaction left; the request's end closes it.
-            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-                cursor.execute("ROLLBACK")
-
-
 def _claim(case: Case, *, actor, now) -> Case:
     before = case.assigned_to_id
     case.assigned_to = actor
     case.claimed_until = now + timedelta(minutes=claim_minutes())
     case.save(update_fields=["assigned_to", "claimed_until"])
-    audit.record(**_claim_event(case, actor=actor, before=before))
+    audit.record(
+        action=ModerationAction.CASE_CLAIMED,
+        actor=actor,
+        target=case,
+        changes={"assigned_to": {"before": before, "after": actor.pk}, "claimed_until": case.claimed_until},
+    )
     return case
-
-
-def _claim_event(case: Case, *, actor, before) -> dict:
-    return {
-        "action": ModerationAction.CASE_CLAIMED,
-        "actor": actor,
-        "target": case,
-        "changes": {"assigned_to": {"before": before, "after": actor.pk}, "claimed_until": case.claimed_until},
-    }
 
 
 @transaction.atomic

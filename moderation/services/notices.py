@@ -31,7 +31,6 @@ from moderation.audit_actions import ModerationAction
 from moderation.models import Case, Listing, Notice, Notifier
 from moderation.services.cases import case_open_or_raise
 from portal import audit
-from portal.db import insert_prepared
 from portal.errors import DomainError
 from portal.notifications import notify
 
@@ -82,21 +81,18 @@ def notice_submit(
     # A savepoint only where a concurrent retry can collide on the idempotency key.
     try:
         with transaction.atomic(savepoint=bool(idempotency_key)):
-            notice = insert_prepared(
-                Notice(
-                    listing=listing,
-                    notifier=notifier,
-                    channel=channel,
-                    reason=reason,
-                    explanation=explanation.strip(),
-                    evidence_urls=evidence_urls or [],
-                    notifier_name=notifier_name.strip(),
-                    notifier_email=notifier_email.strip(),
-                    good_faith=True,
-                    idempotency_key=idempotency_key,
-                    received_at=timezone.now(),
-                ),
-                name="notice_insert",
+            notice = Notice.objects.create(
+                listing=listing,
+                notifier=notifier,
+                channel=channel,
+                reason=reason,
+                explanation=explanation.strip(),
+                evidence_urls=evidence_urls or [],
+                notifier_name=notifier_name.strip(),
+                notifier_email=notifier_email.strip(),
+                good_faith=True,
+                idempotency_key=idempotency_key,
+                received_at=timezone.now(),
             )
     except IntegrityError:
         if not idempotency_key:

@@ -25,7 +25,7 @@ from portal.audit.models import AuditEvent, AuditLogCheckpoint, AuditTreeNode
 from portal.audit.seal import seal, seal_batch
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.sealer, pytest.mark.django_db(transaction=True)]
 
 SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "verify_audit_export.py"
 

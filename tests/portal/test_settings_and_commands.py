@@ -150,10 +150,41 @@ def test_moderation_tunables_come_from_the_environment():
     assert result.stdout.strip().splitlines()[-1] == "{'counterfeit': 24, 'default': 48} {'suspend': 30} 5"
 
 
-@pytest.mark.parametrize(("value", "expected"), [("", "False"), ("true", "True"), ("off", "False")])
-def test_behind_a_pooler_server_side_state_is_switched_off(value, expected):
-    probe = "from django.db import connection; print(connection.settings_dict['DISABLE_SERVER_SIDE_CURSORS'])"
-    env = {"DATABASE_URL": "postgres://hallmark@127.0.0.1:5432/hallmark", "DATABASE_BEHIND_POOLER": value}
-    result = _manage("shell", "-c", probe, env=env)
+_DB_PROBE = (
+    "from django.conf import settings; d = settings.DATABASES['default']; o = d['OPTIONS']; "
+    "print(d['ENGINE'], d['DISABLE_SERVER_SIDE_CURSORS'], o.get('prepare_threshold'), "
+    "o.get('server_side_binding'), o.get('pool'), d['CONN_MAX_AGE'])"
+)
+
+
+@pytest.mark.parametrize(
+    ("pool", "pooler", "expected"),
+    [
+        # Django's backend; psycopg binds on the server and prepares what runs five times.
+        ("", "", "django.db.backends.postgresql False 5 True None 60"),
+        # Django's pool instead of persistent connections.
+        ("true", "", "django.db.backends.postgresql False 5 True True 0"),
+        # Behind PgBouncer in transaction mode: nothing that outlives a transaction.
+        ("", "true", "django.db.backends.postgresql True None None None 60"),
+        ("off", "off", "django.db.backends.postgresql False 5 True None 60"),
+    ],
+)
+def test_postgresql_runs_on_djangos_backend_with_a_pool_or_behind_a_pooler(pool, pooler, expected):
+    env = {
+        "DATABASE_URL": "postgres://hallmark@127.0.0.1:5432/hallmark",
+        "DATABASE_POOL": pool,
+        "DATABASE_BEHIND_POOLER": pooler,
+    }
+    result = _manage("shell", "-c", _DB_PROBE, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_a_pool_behind_a_pooler_is_refused():
+    env = {
+        "DATABASE_URL": "postgres://hallmark@127.0.0.1:5432/hallmark",
+        "DATABASE_POOL": "true",
+        "DATABASE_BEHIND_POOLER": "true",
+    }
+    result = _manage("shell", "-c", _DB_PROBE, env=env)
+    assert result.returncode != 0 and "DATABASE_POOL and DATABASE_BEHIND_POOLER" in result.stderr

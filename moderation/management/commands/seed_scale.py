@@ -187,11 +187,10 @@ class Writer:
             for values in batch:
                 buffer.write("\t".join(_copy_value(v) for v in values))
                 buffer.write("\n")
-            buffer.seek(0)
             columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
             table = connection.ops.quote_name(self.model._meta.db_table)
-            with connection.cursor() as cursor:
-                cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+            with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                copy.write(buffer.getvalue())  # psycopg 3's COPY: text rows, as psycopg2's copy_expert took them
         else:
             names = [f.attname for f in self.fields]
             self.model.objects.bulk_create(

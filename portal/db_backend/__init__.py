@@ -1,1 +1,0 @@
-"""Hallmark's PostgreSQL database backend (``ENGINE = "portal.db_backend"``); see ``base``."""
