@@ -5,8 +5,8 @@
 UPDATE (standing in for the decision, untimed) so the next call moves on.
 Drains 10,000 open cases (large preset) or 2,000 (small). Baseline: one
 moderator alone, no contention, on 200 cases. Diagnostic: the same drain
-with no audit event (``portal.audit.record`` and ``append_statement`` made
-no-ops in the claimers), and the wait events of
+with no audit event (``portal.audit.record`` made a
+no-op in the claimers), and the wait events of
 the database sessions during the audited drain. Checks: median claim under
 20 ms; no case handed out twice.
 """
@@ -51,7 +51,6 @@ def drain(user_id: int, budget, results, audited: bool = True) -> None:
 
     if not audited:  # diagnostic only, in this child process: no event on either path
         audit.record = lambda **_kwargs: None
-        audit.append_statement = lambda **_kwargs: ("SELECT 1", [])
 
     actor = User.objects.get(pk=user_id)
     claims = []

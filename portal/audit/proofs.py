@@ -51,37 +51,49 @@ def _hashes(ranges: list[tuple[int, int]]) -> list[str]:
     return [_b64(h) for h in merkle.prove(ranges, lambda level, index: found[(level, index)])]
 
 
+def _tree_size(tree_size: int | None) -> int:
+    if tree_size is not None:
+        return tree_size
+    latest = latest_checkpoint()
+    if latest is None:
+        raise ProofUnavailable("the log has no signed checkpoint yet")
+    return latest.tree_size
+
+
 def inclusion(seq: int, tree_size: int | None = None) -> dict[str, Any]:
     """The inclusion proof of event ``seq`` in the tree of ``tree_size`` events (default: the latest checkpoint)."""
-    if tree_size is None:
-        latest = latest_checkpoint()
-        if latest is None:
-            raise ProofUnavailable("the log has no signed checkpoint yet")
-        tree_size = latest.tree_size
-    if not 1 <= seq <= tree_size:
-        raise ProofUnavailable(f"event #{seq} is not in a tree of {tree_size} events (sealed events are 1 to N)")
+    return inclusions([seq], tree_size)[0]
+
+
+def inclusions(seqs: list[int], tree_size: int | None = None) -> list[dict[str, Any]]:
+    """Inclusion proofs of several events against one tree, from one read of the nodes they need."""
+    tree_size = _tree_size(tree_size)
+    for seq in seqs:
+        if not 1 <= seq <= tree_size:
+            raise ProofUnavailable(f"event #{seq} is not in a tree of {tree_size} events (sealed events are 1 to N)")
     checkpoint = _checkpoints(tree_size)[tree_size]
-    ranges = merkle.inclusion_ranges(seq - 1, tree_size)
-    found = load_nodes({(0, seq - 1), *merkle.nodes_for(ranges)})
-    hashes = merkle.prove(ranges, lambda level, index: found[(level, index)])
-    return {
-        "format": INCLUSION_FORMAT,
-        "seq": seq,
-        "leaf_index": seq - 1,
-        "tree_size": tree_size,
-        "leaf_hash": _b64(found[(0, seq - 1)]),
-        "hashes": [_b64(h) for h in hashes],
-        "checkpoint": checkpoint.note,
-    }
+    ranges = {seq: merkle.inclusion_ranges(seq - 1, tree_size) for seq in seqs}
+    wanted = {(0, seq - 1) for seq in seqs}
+    for r in ranges.values():
+        wanted |= merkle.nodes_for(r)
+    found = load_nodes(wanted)
+    return [
+        {
+            "format": INCLUSION_FORMAT,
+            "seq": seq,
+            "leaf_index": seq - 1,
+            "tree_size": tree_size,
+            "leaf_hash": _b64(found[(0, seq - 1)]),
+            "hashes": [_b64(h) for h in merkle.prove(ranges[seq], lambda level, index: found[(level, index)])],
+            "checkpoint": checkpoint.note,
+        }
+        for seq in seqs
+    ]
 
 
 def consistency(old_size: int, new_size: int | None = None) -> dict[str, Any]:
     """The consistency proof that the tree of ``new_size`` events extends the one of ``old_size``."""
-    if new_size is None:
-        latest = latest_checkpoint()
-        if latest is None:
-            raise ProofUnavailable("the log has no signed checkpoint yet")
-        new_size = latest.tree_size
+    new_size = _tree_size(new_size)
     if not 1 <= old_size <= new_size:
         raise ProofUnavailable(f"no consistency proof from a tree of {old_size} to one of {new_size} events")
     checkpoints = _checkpoints(old_size, new_size)

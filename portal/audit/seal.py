@@ -33,35 +33,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.audit import merkle, notes
-from portal.audit.canonical import GENESIS_HASH, hashed_text, payload_digest
+from portal.audit.canonical import GENESIS_HASH, hashed_text
 from portal.audit.models import AuditEvent, AuditLogCheckpoint, AuditTreeNode
+from portal.audit.verify import EVENT_COLUMNS, check_event
 
 logger = logging.getLogger(__name__)
 
 # pg_try_advisory_xact_lock key: "HALLMARK" read as an integer, so it does not collide by chance.
 SEALER_LOCK = 0x48414C4C4D41524B
 BATCH = 5000
-
-_COLUMNS = (
-    "id",
-    "seq",
-    "created_at",
-    "actor_id",
-    "actor_display",
-    "actor_role",
-    "action",
-    "target_type",
-    "target_id",
-    "reason",
-    "request_id",
-    "ip",
-    "payload_digest",
-    "prev_hash",
-    "hash",
-    "changes",
-    "target_display",
-    "redacted_at",
-)
 
 
 class ChainBroken(Exception):
@@ -98,10 +78,10 @@ def load_nodes(wanted) -> dict[tuple[int, int], bytes]:
             "seq", "leaf_hash"
         ):
             found[(0, seq - 1)] = bytes(leaf)
-    inner = [n for n in wanted if n[0] > 0]
-    if inner:
+    inner = sorted(n for n in wanted if n[0] > 0)
+    for start in range(0, len(inner), 500):
         q = Q()
-        for level, index in inner:
+        for level, index in inner[start : start + 500]:
             q |= Q(level=level, index=index)
         for level, index, node in AuditTreeNode.objects.filter(q).values_list("level", "index", "hash"):
             found[(level, index)] = bytes(node)
@@ -123,26 +103,14 @@ def _legacy(state: TreeState, limit: int) -> list[dict]:
     rows = (
         AuditEvent.objects.filter(seq__gt=state.size, leaf_hash__isnull=True)
         .order_by("seq")
-        .values_list(*_COLUMNS)[:limit]
+        .values_list(*EVENT_COLUMNS)[:limit]
     )
-    return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+    return [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows]
 
 
 def _pending(limit: int) -> list[dict]:
     pending = AuditEvent.objects.filter(leaf_hash__isnull=True, seq__isnull=True).order_by("id")
-    return [dict(zip(_COLUMNS, row, strict=True)) for row in pending.values_list(*_COLUMNS)[:limit]]
-
-
-def _check_legacy(rec: dict, *, expected_seq: int, expected_prev: str) -> str:
-    if rec["seq"] != expected_seq:
-        return f"the chain jumps from #{expected_seq - 1} to #{rec['seq']}"
-    if rec["prev_hash"] != expected_prev:
-        return "prev_hash does not match the hash of the event before it"
-    if rec["redacted_at"] is None and payload_digest(rec["changes"], rec["target_display"]) != rec["payload_digest"]:
-        return "changes or target_display were altered (payload digest mismatch)"
-    if hashlib.sha256(hashed_text(rec).encode()).hexdigest() != rec["hash"]:
-        return "the event's contents do not match its hash"
-    return ""
+    return [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in pending.values_list(*EVENT_COLUMNS)[:limit]]
 
 
 def seal_batch(limit: int = BATCH) -> int:
@@ -163,7 +131,7 @@ def seal_batch(limit: int = BATCH) -> int:
         for rec in batch:
             seq = state.tree.size + 1
             if legacy:
-                problem = _check_legacy(rec, expected_seq=seq, expected_prev=prev)
+                problem = check_event(rec, expected_seq=seq, expected_prev=prev)
                 if problem:
                     raise ChainBroken(rec["seq"], problem)
             else:

@@ -231,6 +231,8 @@ def page_check(*, actor) -> tuple[PageCheck, int, object]:
             broken_id=live.broken_id,
             problem=live.problem,
             redacted=walk.redacted + live.redacted,
+            tree_edge=live.tree_edge,
+            checkpoints_checked=live.checkpoints_checked,
         )
         how = _("up to #%(seq)s by the background walk that finished %(when)s UTC") % {
             "seq": after_seq,

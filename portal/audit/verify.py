@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection
 
 from portal.audit import merkle, notes
-from portal.audit.canonical import GENESIS_HASH, hashed_text, payload_digest
+from portal.audit.canonical import GENESIS_HASH, HASHED_FIELDS, hashed_text, payload_digest
 from portal.audit.models import AuditEvent, AuditLogCheckpoint
 
 
@@ -35,27 +35,9 @@ class VerifyResult:
     checkpoints_checked: int = 0
 
 
-VERIFY_COLUMNS = (
-    "id",
-    "seq",
-    "created_at",
-    "actor_id",
-    "actor_display",
-    "actor_role",
-    "action",
-    "target_type",
-    "target_id",
-    "reason",
-    "request_id",
-    "ip",
-    "payload_digest",
-    "prev_hash",
-    "hash",
-    "changes",
-    "target_display",
-    "redacted_at",
-    "leaf_hash",
-)
+# An event as the sealer and the walk read it: the hashed fields, then what the hash does not cover.
+EVENT_COLUMNS = ("id", *HASHED_FIELDS, "hash", "changes", "target_display", "redacted_at")
+VERIFY_COLUMNS = (*EVENT_COLUMNS, "leaf_hash")
 
 _ROWS_SQL = (
     "SELECT id, seq, created_at, actor_id, actor_display, actor_role, action, target_type, target_id, reason, "

@@ -268,8 +268,6 @@ def test_a_superuser_who_rewrites_a_sealed_event_and_recomputes_the_tree_is_caug
     _forge(victim, "forged again", notes.signer())
     assert audit.verify_chain().ok  # the database alone now agrees with itself
     new = proofs.latest_checkpoint()
-    proof = proofs.consistency(old_size, new.tree_size) if old_size in _sizes() else None
-    assert proof is None  # the forger dropped the old checkpoints; the witness still holds one
     path = tmp_path / "held.txt"
     path.write_text(witnessed)
     leaves = [bytes(h) for h in AuditEvent.objects.order_by("seq").values_list("leaf_hash", flat=True)]
@@ -297,7 +295,3 @@ def test_a_superuser_who_rewrites_a_sealed_event_and_recomputes_the_tree_is_caug
         text=True,
     )
     assert checked.returncode == 1, checked.stdout + checked.stderr
-
-
-def _sizes() -> set[int]:
-    return set(AuditLogCheckpoint.objects.values_list("tree_size", flat=True))

@@ -139,3 +139,16 @@ def test_a_truncated_or_altered_proof_is_refused_by_the_script(settings, tmp_pat
     assert cut.returncode == 2 and "Traceback" not in cut.stderr
     altered = dict(proof, hashes=[proof["hashes"][0][:-4] + "AAA=", *proof["hashes"][1:]])
     assert _run("--inclusion", altered, tmp_path).returncode == 1
+
+
+def test_many_inclusion_proofs_share_one_read_of_the_tree(settings):
+    """An evidence pack proves all its events at once: the queries do not grow with the events."""
+    _log(40, settings)
+
+    def queries(seqs) -> int:
+        with CaptureQueriesContext(connection) as sent:
+            made = proofs.inclusions(seqs, 40)
+        assert [p["seq"] for p in made] == seqs
+        return len(sent.captured_queries)
+
+    assert queries([7]) == queries(list(range(1, 41)))
